@@ -1,0 +1,62 @@
+"""What the customer hears about waiting: an expected wait from recent pickup times.
+
+Pure. The flow queries the pickup times (open -> claim, in seconds) of the team's escalations opened in
+the same hour of day over the last 7 days, and passes them here. Without history the team's documented
+default applies (`expected_wait`, default 15m; see docs/policy-paging.md).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from bot.domain.chain import parse_duration
+from bot.domain.errors import PolicyError
+from bot.domain.hours import team_setting
+
+DEFAULT_EXPECTED_WAIT = timedelta(minutes=15)
+
+
+def expected_wait(pickup_seconds: Sequence[float], default: timedelta = DEFAULT_EXPECTED_WAIT,
+                  min_samples: int = 1) -> timedelta:
+    """The median of the usable pickup times (finite, >= 0), or `default` with fewer than `min_samples`."""
+    usable = [float(s) for s in pickup_seconds if isinstance(s, int | float) and math.isfinite(s) and s >= 0]
+    if len(usable) < max(1, min_samples):
+        return default
+    return timedelta(seconds=statistics.median(usable))
+
+
+def default_wait(doc: Mapping[str, Any], team_name: str) -> timedelta:
+    """The team's `expected_wait` (or team_defaults'), used when there is no pickup history."""
+    value, path = team_setting(doc, team_name, "expected_wait")
+    try:
+        td = parse_duration(value)
+    except ValueError as e:
+        raise PolicyError(path, str(e), "a duration such as 15m or 1h") from None
+    if td <= timedelta(0):
+        raise PolicyError(path, "expected_wait must be longer than zero", "a duration such as 15m or 1h")
+    return td
+
+
+def describe(td: timedelta) -> str:
+    """A plain, honest estimate: 'less than a minute', 'about 1 minute', 'about 10 minutes',
+    'about 2 hours', 'about 3 days'. Above ten minutes it rounds to 5 minutes; above 90 to hours."""
+    secs = td.total_seconds()
+    if secs < 45:
+        return "less than a minute"
+    minutes = secs / 60
+    if minutes < 10:
+        n = max(1, round(minutes))
+        return f"about {n} minute{'s' if n != 1 else ''}"
+    if minutes < 90:
+        n = int(5 * round(minutes / 5))
+        return f"about {n} minutes"
+    hours = minutes / 60
+    if hours < 36:
+        n = round(hours)
+        return f"about {n} hour{'s' if n != 1 else ''}"
+    n = round(hours / 24)
+    return f"about {n} days"
