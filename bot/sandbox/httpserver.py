@@ -119,7 +119,9 @@ class LocalHTTPServer:
         server = _Server((self._host, self._port), _RequestHandler)
         server.app_handler = self._handler
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="local-http", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-http", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -513,6 +513,15 @@ class FakeSlack:
             )
             return copy.deepcopy(v) if v is not None else None
 
+    def set_view_state(self, view_id: str, values: dict[str, dict[str, Any]]) -> None:
+        """Record what the user typed into a view (the driver does this on submit)."""
+        with self._lock:
+            for v in [*self._views.values(), *self._home_views.values()]:
+                if v["id"] == view_id:
+                    v["state"] = {"values": copy.deepcopy(values)}
+                    return
+            raise KeyError(f"no view {view_id!r} in FakeSlack")
+
     def view_user(self, view_id: str) -> str | None:
         with self._lock:
             return self._view_users.get(view_id)
