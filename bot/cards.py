@@ -1,0 +1,368 @@
+"""Pure Block Kit builders: stored state in, Slack message or view out.
+
+Every builder stays within Slack's Block Kit limits whatever the input (PLATFORM-FACTS "Block Kit
+limits"): customer text is escaped so `<!channel>`, `<@U...>` and `<http://x|fake>` show as text,
+then cut to the field's limit. Action ids live here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.domain.model import FiredTrigger
+
+
+class Action(StrEnum):
+    CLAIM = "baton_claim"
+    RELEASE = "baton_release"
+    RESOLVE = "baton_resolve"
+
+
+RESOLVE_MODAL = "baton_resolve_modal"
+RESOLVE_NOTE_BLOCK = "resolution"
+RESOLVE_NOTE_ACTION = "note"
+
+# Limits (PLATFORM-FACTS, Block Kit). Text limits count characters; we keep a margin for emoji that
+# Slack may count as two.
+MAX_BLOCKS = 50
+TEXT_LIMIT = 2900  # section/context text objects: 3000
+HEADER_LIMIT = 145  # header text: 150
+FIELD_LIMIT = 1900  # section fields: 2000 each, at most 10
+BUTTON_TEXT_LIMIT = 70  # button text: 75
+FALLBACK_LIMIT = 3900  # message `text`: chat.update rejects > 4000
+TRANSCRIPT_LINES = 8
+TRANSCRIPT_LINE_LIMIT = 500
+MAX_REASONS = 3
+
+URGENCY_EMOJI = {"immediate": ":rotating_light:", "queued": ":large_yellow_circle:"}
+ROLE_LABEL = {"customer": "Customer", "ai": "AI agent", "agent": "Agent"}
+
+
+# ---------------------------------------------------------------- safe text
+
+
+def escape(text: str) -> str:
+    """Slack's own escaping: only &, < and > are control characters in mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    """At most `limit` characters, ending with an ellipsis when cut, never splitting an &entity;."""
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:]:
+        head = head[:amp]
+    return head + "…"
+
+
+def safe(text: str, limit: int) -> str:
+    """Untrusted text for a mrkdwn field: escaped, one line per paragraph kept, cut to the limit."""
+    return cut(escape(text.strip()), limit) or " "
+
+
+def plain(text: str, limit: int) -> str:
+    """Untrusted text for a plain_text field (no mrkdwn parsing there; only length matters)."""
+    return cut(text.strip(), limit) or " "
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text or " "}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text or " ", "emoji": True}
+
+
+def _button(label: str, action: Action, value: str, style: str | None = None) -> dict[str, Any]:
+    b: dict[str, Any] = {
+        "type": "button",
+        "text": _plain(cut(label, BUTTON_TEXT_LIMIT)),
+        "action_id": action.value,
+        "value": value,
+    }
+    if style:
+        b["style"] = style
+    return b
+
+
+def quote(text: str, limit: int) -> str:
+    """A blockquote of untrusted text."""
+    body = safe(text, limit)
+    return "\n".join("> " + line if line else ">" for line in body.splitlines()) or "> "
+
+
+def fmt_time(at: datetime | None) -> str:
+    """Slack renders <!date^epoch^...|fallback> in each reader's own time zone."""
+    if at is None:
+        return "—"
+    epoch = int(at.timestamp())
+    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{at.strftime('%Y-%m-%d %H:%M UTC')}>"
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = max(int(seconds), 0)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s" if secs else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+# ---------------------------------------------------------------- the escalation card
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    role: str
+    author: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything the card shows, read from storage (re-render, don't patch)."""
+
+    escalation_id: int
+    status: str  # open | claimed | resolved
+    urgency: str
+    category: str
+    team: str
+    account_id: str
+    account_name: str
+    customer: str  # a Slack user id (rendered as a mention) or a display name
+    opened_at: datetime
+    triggers: Sequence[FiredTrigger] = ()
+    transcript: Sequence[TranscriptLine] = ()
+    total_messages: int = 0
+    permalink: str = ""
+    tier: str = ""
+    mrr: float | None = None
+    renewal_date: str = ""
+    owner: str = ""
+    at_risk: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # recent billing, open bugs
+    missing: Sequence[str] = ()  # account data we could not get, and why
+    sentiment: float | None = None
+    claimed_by: str = ""
+    claimed_at: datetime | None = None
+    resolved_by: str = ""
+    resolved_at: datetime | None = None
+    resolution_note: str = ""
+    sla_note: str = ""
+    external_customer: bool = True
+
+
+def _user(user: str) -> str:
+    """A Slack user id becomes a mention; anything else is shown as escaped text."""
+    if user and user[0] in "UW" and user[1:].isalnum() and user.isupper():
+        return f"<@{user}>"
+    return escape(user) if user else "unknown"
+
+
+def card_text(view: CardView) -> str:
+    """The notification/fallback text (also what screen readers and old clients show)."""
+    state = {
+        "open": "waiting for a human",
+        "claimed": f"claimed by {_user(view.claimed_by)}",
+        "resolved": "resolved",
+    }
+    head = f"{view.urgency.capitalize()} escalation ({view.category}) for {escape(view.account_name or view.account_id)}"
+    reason = view.triggers[0].reason if view.triggers else ""
+    return cut(f"{head}: {escape(reason)} — {state.get(view.status, view.status)}", FALLBACK_LIMIT)
+
+
+def _status_line(view: CardView) -> str:
+    if view.status == "resolved":
+        by = f" by {_user(view.resolved_by)}" if view.resolved_by else ""
+        return f":white_check_mark: *Resolved*{by} at {fmt_time(view.resolved_at)}"
+    if view.status == "claimed":
+        pickup = (view.claimed_at - view.opened_at).total_seconds() if view.claimed_at else None
+        return (
+            f":raising_hand: *Claimed* by {_user(view.claimed_by)} at {fmt_time(view.claimed_at)}"
+            f" · picked up in {fmt_duration(pickup)}"
+        )
+    return f":hourglass_flowing_sand: *Waiting for a human* since {fmt_time(view.opened_at)}"
+
+
+def _account_fields(view: CardView) -> list[dict[str, Any]]:
+    fields = [
+        _mrkdwn(cut(f"*Customer*\n{_user(view.customer)}", FIELD_LIMIT)),
+        _mrkdwn("*Account*\n" + safe(view.account_name or view.account_id, FIELD_LIMIT - 20)),
+    ]
+    if view.tier:
+        fields.append(
+            _mrkdwn(
+                cut(
+                    f"*Tier*\n{escape(view.tier)}" + (" · :warning: at risk" if view.at_risk else ""),
+                    FIELD_LIMIT,
+                )
+            )
+        )
+    if view.mrr is not None:
+        fields.append(_mrkdwn(f"*MRR*\n${view.mrr:,.0f}"))
+    if view.renewal_date:
+        fields.append(_mrkdwn(cut(f"*Renewal*\n{escape(view.renewal_date)}", FIELD_LIMIT)))
+    if view.owner:
+        fields.append(_mrkdwn(cut(f"*Owner*\n{_user(view.owner)}", FIELD_LIMIT)))
+    billing = view.extra.get("recent_charges") or []
+    if billing:
+        items = [escape(str(c.get("summary") or c)) for c in billing[:3] if isinstance(c, dict)]
+        fields.append(_mrkdwn(cut("*Recent billing*\n" + "\n".join(items), FIELD_LIMIT)))
+    bugs = view.extra.get("open_bugs") or []
+    if bugs:
+        items = [
+            escape(f"{b.get('identifier', '')} {b.get('title', '')}".strip())
+            for b in bugs[:3]
+            if isinstance(b, dict)
+        ]
+        fields.append(_mrkdwn(cut("*Open bugs*\n" + "\n".join(items), FIELD_LIMIT)))
+    if view.sentiment is not None:
+        fields.append(_mrkdwn(f"*Sentiment*\n{view.sentiment:+.2f}"))
+    return fields[:10]
+
+
+def _reason_line(t: FiredTrigger) -> str:
+    line = f"• *{escape(t.reason)}* (`{escape(t.id)}`, {t.urgency})"
+    ev = t.evidence[0] if t.evidence else None
+    if ev is not None:
+        if ev.quote:
+            line += f"\n    “{escape(cut(ev.quote, 200))}”"
+        if ev.score is not None and ev.threshold is not None:
+            line += f"  score {ev.score:.2f} vs threshold {ev.threshold:.2f}"
+        elif ev.detail:
+            line += f"  {escape(cut(ev.detail, 200))}"
+    return line
+
+
+def build_card(view: CardView) -> dict[str, Any]:
+    """The escalation card: {"text": fallback, "blocks": [...]} for chat.postMessage / chat.update."""
+    emoji = URGENCY_EMOJI.get(view.urgency, ":bell:")
+    header = plain(
+        f"{view.urgency.upper()} · {view.category} · {view.account_name or view.account_id}", HEADER_LIMIT
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(header)},
+        {
+            "type": "context",
+            "elements": [
+                _mrkdwn(cut(f"{emoji} {_status_line(view)} · team *{escape(view.team)}*", TEXT_LIMIT))
+            ],
+        },
+        {"type": "section", "fields": _account_fields(view)},
+    ]
+    if view.missing:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_mrkdwn(safe("Account data missing: " + "; ".join(view.missing), TEXT_LIMIT))],
+            }
+        )
+    reasons = list(view.triggers)[:MAX_REASONS]
+    if reasons:
+        more = len(view.triggers) - len(reasons)
+        why = "*Why Baton escalated*\n" + "\n".join(_reason_line(t) for t in reasons)
+        if more > 0:
+            why += f"\n_+{more} more reason{'s' if more > 1 else ''} in the timeline_"
+        blocks.append({"type": "section", "text": _mrkdwn(cut(why, TEXT_LIMIT))})
+    blocks.append({"type": "divider"})
+    shown = list(view.transcript)[-TRANSCRIPT_LINES:]
+    earlier = max(view.total_messages, len(view.transcript)) - len(shown)
+    if earlier > 0:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_mrkdwn(f"_{earlier} earlier message{'s' if earlier > 1 else ''} not shown_")],
+            }
+        )
+    for line in shown:
+        label = ROLE_LABEL.get(line.role, line.role)
+        who = f"{label} {_user(line.author)}" if line.role != "ai" else label
+        blocks.append(
+            {
+                "type": "section",
+                "text": _mrkdwn(
+                    cut(
+                        f"*{who}* · {fmt_time(line.at)}\n{quote(line.text, TRANSCRIPT_LINE_LIMIT)}",
+                        TEXT_LIMIT,
+                    )
+                ),
+            }
+        )
+    footer = []
+    if view.permalink:
+        footer.append(f"<{view.permalink}|Open the conversation>")
+    if view.sla_note:
+        footer.append(escape(view.sla_note))
+    if view.status == "resolved" and view.resolution_note:
+        footer.append("Resolution: " + escape(view.resolution_note))
+    if footer:
+        blocks.append({"type": "context", "elements": [_mrkdwn(cut(" · ".join(footer), TEXT_LIMIT))]})
+    value = str(view.escalation_id)
+    if view.status == "open":
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"esc_{value}",
+                "elements": [_button("Claim", Action.CLAIM, value, "primary")],
+            }
+        )
+    elif view.status == "claimed":
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"esc_{value}",
+                "elements": [
+                    _button("Resolve", Action.RESOLVE, value, "primary"),
+                    _button("Release", Action.RELEASE, value),
+                ],
+            }
+        )
+    assert len(blocks) <= MAX_BLOCKS
+    return {"text": card_text(view), "blocks": blocks}
+
+
+def build_resolve_modal(escalation_id: int, account: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": RESOLVE_MODAL,
+        "private_metadata": str(escalation_id),
+        "title": _plain("Resolve escalation"),
+        "submit": _plain("Resolve"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            {
+                "type": "section",
+                "text": _mrkdwn(safe(f"Resolving the escalation for *{account}*.", TEXT_LIMIT)),
+            },
+            {
+                "type": "input",
+                "block_id": RESOLVE_NOTE_BLOCK,
+                "label": _plain("Resolution note"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": RESOLVE_NOTE_ACTION,
+                    "multiline": True,
+                    "max_length": 2000,
+                    "placeholder": _plain("What was the problem, what did you do?"),
+                },
+            },
+        ],
+    }
+
+
+def ephemeral(text: str) -> dict[str, Any]:
+    return {
+        "text": cut(text, FALLBACK_LIMIT),
+        "blocks": [{"type": "section", "text": _mrkdwn(cut(text, TEXT_LIMIT))}],
+    }

@@ -1,0 +1,50 @@
+"""What the flows need from the outside world, built once in the entry point and passed in."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.policy import Policy
+
+
+@dataclass
+class Identity:
+    """Who we are in Slack (from auth.test)."""
+
+    team_id: str
+    bot_user_id: str
+    bot_id: str = ""
+
+
+@dataclass
+class Deps:
+    db: Engine
+    clock: Clock
+    policy: Policy
+    slack: WebClient
+    identity: Identity
+    accounts: Any = None  # integrations.accounts.AccountSource; None: facts from the policy only
+    pager: Any = None  # integrations.pager.Pager; None: no outside pager (built-in rotation DMs only)
+    oncall_lookup: Any = None  # callable(team) -> list of emails, e.g. PagerDuty /oncalls
+    account_deadline: float = 1.5  # seconds for CRM/billing/bugs enrichment
+    card_min_interval: float = 3.0  # coalesce SLA-state card updates (chat.update is Tier 3: ~50/min)
+    _cache: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cached(self, key: str, ttl: float, make: Any) -> Any:
+        """A small TTL cache on the injected clock (user names, account facts)."""
+        now = self.clock.now().timestamp()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        value = make()
+        with self._lock:
+            self._cache[key] = (now + ttl, value)
+        return value

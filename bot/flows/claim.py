@@ -1,0 +1,100 @@
+"""Claim, release and resolve: the state changes first (atomically), then the card is re-rendered from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import cards
+from bot.deps import Deps
+from bot.flows import effects, escalate, sla
+from storage import repo
+from storage.db import session_scope
+from storage.models import CLAIMED, OPEN, RESOLVED, Escalation
+
+
+@dataclass(frozen=True)
+class ClickResult:
+    ok: bool
+    message: str = ""  # said to the clicking user (ephemeral) when not ok
+
+
+def is_internal(deps: Deps, user_team: str) -> bool:
+    """Only members of our own workspace act on escalations (Slack Connect customers can click buttons too)."""
+    return not user_team or user_team == deps.identity.team_id
+
+
+REFUSAL = (
+    "Sorry, only the support team can act on this escalation. Someone from our team will be with you shortly."
+)
+
+
+def claim(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
+    if not is_internal(deps, user_team):
+        return ClickResult(False, REFUSAL)
+    now = deps.clock.now()
+    with session_scope(deps.db) as session:
+        won = repo.claim(session, esc_id, user, now)
+        esc = session.get(Escalation, esc_id)
+        if esc is None:
+            return ClickResult(False, "This escalation no longer exists.")
+        if not won:
+            if esc.status == CLAIMED:
+                who = "you" if esc.claimed_by == user else f"<@{esc.claimed_by}>"
+                return ClickResult(False, f"Already claimed by {who}.")
+            return ClickResult(False, "This escalation is already resolved.")
+        repo.log(session, esc_id, now, "claimed", actor=user, via="button")
+        escalate.enqueue_effect(session, esc_id, "update_card", now, key=f"claim:{user}:{now.isoformat()}")
+        escalate.enqueue_effect(
+            session, esc_id, "notify_claimed", now, key=f"{user}:{now.isoformat()}", user=user, team=esc.team
+        )
+        sla.on_stop(session, deps, esc_id, now)
+    effects.run_for(deps, esc_id)
+    return ClickResult(True)
+
+
+def release(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
+    if not is_internal(deps, user_team):
+        return ClickResult(False, REFUSAL)
+    now = deps.clock.now()
+    with session_scope(deps.db) as session:
+        esc = session.get(Escalation, esc_id)
+        if esc is None or esc.status != CLAIMED:
+            return ClickResult(False, "Only a claimed escalation can be released.")
+        next_at, note = sla.restart(esc, deps, now)
+        if not repo.release(session, esc_id, user, now, next_at):
+            return ClickResult(False, "Only a claimed escalation can be released.")
+        if note:
+            esc.sla_note = note
+            session.add(esc)
+        repo.log(session, esc_id, now, "released", actor=user)
+        escalate.enqueue_effect(session, esc_id, "update_card", now, key=f"release:{now.isoformat()}")
+    effects.run_for(deps, esc_id)
+    return ClickResult(True)
+
+
+def resolve_modal(deps: Deps, esc_id: int, user_team: str) -> tuple[ClickResult, dict | None]:
+    """The Resolve button opens a modal for the resolution note."""
+    if not is_internal(deps, user_team):
+        return ClickResult(False, REFUSAL), None
+    with session_scope(deps.db) as session:
+        esc = session.get(Escalation, esc_id)
+        if esc is None or esc.status == RESOLVED:
+            return ClickResult(False, "This escalation is already resolved."), None
+        return ClickResult(True), cards.build_resolve_modal(esc_id, esc.account_id)
+
+
+def resolve(deps: Deps, esc_id: int, user: str, user_team: str, note: str) -> ClickResult:
+    if not is_internal(deps, user_team):
+        return ClickResult(False, REFUSAL)
+    now = deps.clock.now()
+    with session_scope(deps.db) as session:
+        if not repo.resolve(session, esc_id, user, note.strip(), now):
+            return ClickResult(False, "This escalation is already resolved.")
+        repo.log(session, esc_id, now, "resolved", actor=user, note=note.strip())
+        escalate.enqueue_effect(session, esc_id, "update_card", now, key="resolved")
+        sla.on_stop(session, deps, esc_id, now)
+    effects.run_for(deps, esc_id)
+    return ClickResult(True)
+
+
+__all__ = ["OPEN", "ClickResult", "claim", "release", "resolve", "resolve_modal"]

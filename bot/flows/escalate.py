@@ -1,0 +1,115 @@
+"""Opening an escalation, adding reasons to one, and the state changes a click or a reply makes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.deps import Deps
+from bot.domain.model import Account, Decision, FiredTrigger
+from bot.flows import sla
+from storage import repo
+from storage.models import Conversation, Escalation, OutboxItem
+
+URGENCY_RANK = {"immediate": 2, "queued": 1}
+
+
+def enqueue_effect(
+    session: Session, esc_id: int, kind: str, now: datetime, key: str = "", **payload: object
+) -> None:
+    repo.enqueue(
+        session,
+        OutboxItem(
+            kind=kind,
+            escalation_id=esc_id,
+            dedup=f"{kind}:{esc_id}:{key}",
+            payload=dict(payload),
+            next_attempt_at=now,
+            created_at=now,
+        ),
+    )
+
+
+def open_or_grow(
+    session: Session,
+    deps: Deps,
+    conv: Conversation,
+    active: Escalation | None,
+    decision: Decision,
+    account: Account,
+    now: datetime,
+) -> tuple[int, bool]:
+    """Open an escalation for the conversation, or add the new reasons to the active one.
+
+    Returns (escalation id, opened?). The partial unique index settles a race between two messages.
+    """
+    assert conv.id is not None
+    if active is None:
+        team = deps.policy.team_for(decision.category)
+        urgency = decision.urgency or "queued"
+        chain, next_at, note = sla.start(deps.policy, team.name, urgency, account.tier, now)
+        esc = Escalation(
+            conversation_id=conv.id,
+            account_id=account.id,
+            tier=account.tier,
+            urgency=urgency,
+            category=decision.category,
+            team=team.name,
+            triggers=[t.to_dict() for t in decision.triggers],
+            prefer_agent=decision.prefer_agent,
+            opened_at=now,
+            chain=chain,
+            chain_started_at=now,
+            next_step_at=next_at,
+            sla_note=note,
+        )
+        inserted = repo.insert_escalation(session, esc)
+        if inserted is not None:
+            assert inserted.id is not None
+            repo.log(
+                session,
+                inserted.id,
+                now,
+                "opened",
+                urgency=urgency,
+                category=decision.category,
+                team=team.name,
+                triggers=[t.to_dict() for t in decision.triggers],
+                notes=list(decision.notes),
+            )
+            enqueue_effect(session, inserted.id, "post_card", now)
+            enqueue_effect(session, inserted.id, "notify_customer", now)
+            return inserted.id, True
+        active = repo.active_escalation(session, conv.id)
+        assert active is not None
+    assert active.id is not None
+    _grow(session, active, decision.triggers, now)
+    return active.id, False
+
+
+def _grow(session: Session, esc: Escalation, fired: tuple[FiredTrigger, ...], now: datetime) -> None:
+    known = {t["id"] for t in esc.triggers}
+    new = [t for t in fired if t.id not in known]
+    if not new:
+        return
+    esc.triggers = [*esc.triggers, *(t.to_dict() for t in new)]
+    top = max((t.urgency for t in new), key=lambda u: URGENCY_RANK.get(u, 0))
+    if URGENCY_RANK.get(top, 0) > URGENCY_RANK.get(esc.urgency, 0):
+        esc.urgency = top
+    esc.card_dirty = True
+    session.add(esc)
+    assert esc.id is not None
+    repo.log(session, esc.id, now, "reasons_added", triggers=[t.to_dict() for t in new])
+    enqueue_effect(session, esc.id, "update_card", now, key=str(len(esc.triggers)))
+
+
+def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now: datetime) -> bool:
+    """An agent of ours answered in the thread before anyone clicked Claim: they are the claimer."""
+    assert esc.id is not None
+    if not repo.claim(session, esc.id, user, now):
+        return False
+    repo.log(session, esc.id, now, "claimed", actor=user, via="thread reply")
+    enqueue_effect(session, esc.id, "update_card", now, key=f"claim:{user}")
+    sla.on_stop(session, deps, esc.id, now)
+    return True

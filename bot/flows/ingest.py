@@ -1,0 +1,156 @@
+"""A customer-channel message comes in: record it once, decide, open or grow an escalation.
+
+The database work happens in one transaction; Slack side effects are queued in the outbox in that
+same transaction and run right after it commits (and again by the sweep if they fail): a message
+is never recorded without its consequences, and a slow Slack never loses an escalation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.deps import Deps
+from bot.domain import model
+from bot.domain.triggers import MessageAnalysis, analyse, decide
+from bot.flows import accounts, effects, escalate
+from storage import repo
+from storage.db import session_scope
+from storage.models import OPEN, Conversation, Message
+
+log = logging.getLogger(__name__)
+
+# PLATFORM-FACTS, Bolt: customer content has no subtype, or thread_broadcast / file_share.
+CONTENT_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message from any source, reduced to what Baton needs."""
+
+    source: str  # slack
+    channel: str
+    ts: str
+    user: str
+    text: str
+    thread_ts: str = ""  # empty for a top-level message
+    user_team: str = ""
+    bot_id: str = ""
+    subtype: str = ""
+    event_id: str = ""  # the delivery id, for dedup (Slack event_id)
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    recorded: bool
+    why: str = ""
+    escalation_id: int | None = None
+    opened: bool = False
+
+
+def role_of(deps: Deps, msg: Inbound) -> str | None:
+    """customer | ai | agent, or None for messages Baton ignores (its own, other bots, non-content)."""
+    me = deps.identity
+    if msg.user == me.bot_user_id or (msg.bot_id and msg.bot_id == me.bot_id):
+        return None
+    if msg.user in deps.policy.ai_bot_users or (msg.bot_id and msg.bot_id in deps.policy.ai_bot_users):
+        return "ai" if msg.subtype in CONTENT_SUBTYPES | {"bot_message"} else None
+    if msg.bot_id or msg.subtype not in CONTENT_SUBTYPES:
+        return None
+    if msg.user_team and msg.user_team != me.team_id:
+        return "customer"  # Slack Connect: a user of another organisation
+    return "agent"
+
+
+def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
+    entry = deps.policy.account_for_channel(msg.channel)
+    if entry is None:
+        return IngestResult(False, "not a customer channel")
+    role = role_of(deps, msg)
+    if role is None:
+        return IngestResult(False, "ignored sender or subtype")
+    now = deps.clock.now()
+    is_reply = bool(msg.thread_ts) and msg.thread_ts != msg.ts
+    thread = msg.thread_ts if is_reply else msg.ts
+    account = accounts.facts_for(deps, entry)  # outside the transaction: it may call the CRM
+
+    opened = False
+    with session_scope(deps.db) as session:
+        if msg.event_id and not repo.mark_inbound(session, f"{msg.source}-event:{msg.event_id}", now):
+            return IngestResult(False, "duplicate delivery")
+        conv = repo.find_conversation(session, msg.source, msg.channel, thread)
+        if conv is None:
+            if role != "customer":
+                return IngestResult(False, "not part of a customer conversation")
+            conv = repo.get_or_create_conversation(
+                session,
+                Conversation(
+                    source=msg.source,
+                    channel=msg.channel,
+                    thread_ts=thread,
+                    account_id=entry.id,
+                    customer_id=msg.user,
+                    customer_team=msg.user_team,
+                    created_at=now,
+                    last_message_at=now,
+                ),
+            )
+        assert conv.id is not None
+        domain_msg = model.Message(
+            role=role,  # type: ignore[arg-type]
+            text=msg.text or "",
+            ts=now,
+            ref=msg.ts,
+            author=msg.user,
+            confidence=msg.confidence if role == "ai" else None,
+        )
+        analysis = analyse(domain_msg, deps.policy.engine)
+        row = Message(
+            conversation_id=conv.id,
+            source=msg.source,
+            channel=msg.channel,
+            ts=msg.ts,
+            role=role,
+            author=msg.user,
+            text=msg.text or "",
+            sent_at=now,
+            confidence=domain_msg.confidence,
+            analysis=analysis.to_dict(),
+        )
+        if not repo.add_message(session, row):
+            return IngestResult(False, "message already recorded")
+        conv.last_message_at = now
+        session.add(conv)
+
+        active = repo.active_escalation(session, conv.id)
+        if role == "agent":
+            if active is not None and active.status == OPEN:
+                assert active.id is not None
+                escalate.claim_by_reply(session, deps, active, msg.user, now)
+                esc_id = active.id
+            else:
+                return IngestResult(True, "agent reply")
+        else:
+            history = [
+                (_domain(m), MessageAnalysis.from_dict(m.analysis))
+                for m in repo.messages_of(session, conv.id)
+            ]
+            account = accounts.with_history(session, account, conv.id)
+            decision = decide(history, account, now, deps.policy.engine)
+            if not decision.escalate:
+                return IngestResult(True, "no escalation")
+            esc_id, opened = escalate.open_or_grow(session, deps, conv, active, decision, account, now)
+    effects.run_for(deps, esc_id)
+    return IngestResult(True, "escalated" if opened else "updated", esc_id, opened)
+
+
+def _domain(m: Message) -> model.Message:
+    return model.Message(
+        role=m.role,  # type: ignore[arg-type]
+        text=m.text,
+        ts=m.sent_at,
+        ref=m.ts,
+        author=m.author,
+        confidence=m.confidence,
+    )

@@ -1,0 +1,54 @@
+"""Build the card's view from stored state (re-render, don't patch)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.cards import CardView, TranscriptLine
+from bot.deps import Deps
+from bot.domain.model import Account, FiredTrigger
+from bot.flows import accounts
+from storage import repo
+from storage.models import Conversation, Escalation
+
+
+def card_view(session: Session, deps: Deps, esc: Escalation) -> CardView:
+    conv = session.get(Conversation, esc.conversation_id)
+    assert conv is not None and esc.id is not None
+    entry = deps.policy.account_for_channel(conv.channel)
+    account = accounts.facts_for(deps, entry) if entry is not None else Account(id=esc.account_id)
+    msgs = repo.messages_of(session, conv.id or 0)
+    sentiments = [m.analysis.get("sentiment") for m in msgs if m.role == "customer"]
+    numeric = [s for s in sentiments if isinstance(s, int | float)]
+    missing = account.extra.get("missing") or []
+    return CardView(
+        escalation_id=esc.id,
+        status=esc.status,
+        urgency=esc.urgency,
+        category=esc.category,
+        team=esc.team,
+        account_id=esc.account_id,
+        account_name=account.name or esc.account_id,
+        customer=conv.customer_id,
+        opened_at=esc.opened_at,
+        triggers=[FiredTrigger.from_dict(t) for t in esc.triggers],
+        transcript=[
+            TranscriptLine(role=m.role, author=m.author, text=m.text, at=m.sent_at) for m in msgs[-8:]
+        ],
+        total_messages=len(msgs),
+        permalink=conv.permalink,
+        tier=account.tier,
+        mrr=account.mrr,
+        renewal_date=account.renewal_date.isoformat() if account.renewal_date else "",
+        owner=account.owner,
+        at_risk=account.at_risk,
+        extra=dict(account.extra),
+        missing=[str(m) for m in missing],
+        sentiment=numeric[-1] if numeric else None,
+        claimed_by=esc.claimed_by,
+        claimed_at=esc.claimed_at,
+        resolved_by=esc.resolved_by,
+        resolved_at=esc.resolved_at,
+        resolution_note=esc.resolution_note,
+        sla_note=esc.sla_note,
+    )

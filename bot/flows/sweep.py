@@ -1,0 +1,49 @@
+"""The periodic sweep: run what is due — chain steps, retried side effects, coalesced card updates.
+
+State lives in the database, so the sweep is the only timer: a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.deps import Deps
+from bot.flows import effects, sla
+from storage import repo
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    steps: int = 0
+    effects: int = 0
+    cards: int = 0
+    overdue: list[int] = field(default_factory=list)
+
+
+def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
+    now = now or deps.clock.now()
+    report = SweepReport()
+    report.steps = sla.run_due_steps(deps, now, report.overdue)
+    report.effects = effects.run_due(deps, now)
+    report.cards = _refresh_dirty_cards(deps, now)
+    return report
+
+
+def _refresh_dirty_cards(deps: Deps, now: datetime) -> int:
+    """Coalesced card updates: at most one chat.update per card per `card_min_interval`."""
+    with session_scope(deps.db) as session:
+        dirty = repo.dirty_cards(session, now - timedelta(seconds=deps.card_min_interval))
+        ids = [e.id for e in dirty if e.id is not None]
+    done = 0
+    for esc_id in ids:
+        try:
+            if effects.refresh_card(deps, esc_id):
+                done += 1
+        except Exception as exc:  # the next sweep tries again: the card stays dirty
+            log.warning("card refresh for escalation %s failed: %s", esc_id, exc)
+    return done

@@ -1,0 +1,364 @@
+"""The policy file: load YAML, keep line numbers, validate every section, give one typed Policy.
+
+The loader owns the file format and the sections about *where things go* (workspace, accounts, teams,
+routing). The trigger engine and the paging core parse their own sections (pure functions raising
+PolicyError with a path); this module turns that path into `file:line`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.domain.errors import PolicyError
+from bot.domain.model import CATEGORIES, TIERS
+
+TOP_LEVEL_KEYS = (
+    "version",
+    "workspace",
+    "accounts",
+    "teams",
+    "routing",
+    "triggers",
+    "segments",
+    "chains",
+    "team_defaults",
+)
+
+
+class PolicyFileError(Exception):
+    """A policy file is wrong; the message names the file, the line, what is wrong and what is allowed."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        self.source = source
+        self.line = line
+        self.message = message
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class AccountEntry:
+    """A customer account as the policy names it: its Slack channel, plus optional facts for installs without a CRM."""
+
+    channel: str
+    id: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    channel: str
+    categories: tuple[str, ...] = ()
+    mention: str = "<!here>"
+    manager: str = ""
+    hours: Any = None  # bot.domain.hours.TeamHours
+    oncall: Any = None  # bot.domain.oncall.OnCallConfig
+
+
+@dataclass(frozen=True)
+class Policy:
+    source: str
+    doc: Mapping[str, Any]
+    ai_bot_users: frozenset[str]
+    managers_channel: str
+    accounts: Mapping[str, AccountEntry]  # by channel id
+    teams: Mapping[str, Team]
+    routes: Mapping[str, str]  # category -> team name
+    default_team: str
+    engine: Any  # bot.domain.triggers.EngineConfig
+    chains: Any = None  # bot.domain.chain.ChainsConfig
+
+    def team_for(self, category: str) -> Team:
+        return self.teams[self.routes.get(category, self.default_team)]
+
+    def account_for_channel(self, channel: str) -> AccountEntry | None:
+        return self.accounts.get(channel)
+
+    def with_accounts(self, accounts: Mapping[str, AccountEntry]) -> Policy:
+        """A copy watching other customer channels (used by `baton simulate`)."""
+        from dataclasses import replace
+
+        return replace(self, accounts=dict(accounts))
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _to_data(
+    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], source: str
+) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _LineLoader(  # construct the key as YAML would (so `1:` is 1, `on:` is True...)
+                ""
+            ).construct_object(key_node)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in out:
+                raise PolicyFileError(
+                    source,
+                    key_node.start_mark.line + 1,
+                    f"'{key}' appears twice in the same mapping (keep one)",
+                )
+            out[key] = _to_data(value_node, (*path, key), lines, source)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_data(v, (*path, i), lines, source) for i, v in enumerate(node.value)]
+    return _LineLoader("").construct_object(node)
+
+
+def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    try:
+        node = yaml.compose(text, Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise PolicyFileError(source, line, f"not valid YAML: {exc.problem or exc}") from None
+    if node is None:
+        return {}, {}
+    lines: dict[tuple[str | int, ...], int] = {}
+    return _to_data(node, (), lines, source), lines
+
+
+def line_of(lines: Mapping[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+# ---------------------------------------------------------------- sections owned here
+
+
+def _expect_mapping(value: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PolicyError(path, f"must be a mapping (key: value), not {type(value).__name__}")
+    return value
+
+
+def _check_keys(value: Mapping[str, Any], allowed: tuple[str, ...], path: tuple[str | int, ...]) -> None:
+    for key in value:
+        if key not in allowed:
+            raise PolicyError((*path, key), f"unknown key '{key}'", "allowed: " + ", ".join(allowed))
+
+
+def _string(value: Any, path: tuple[str | int, ...], *, required: bool = True) -> str:
+    if value is None or value == "":
+        if required:
+            raise PolicyError(path, "is required")
+        return ""
+    if not isinstance(value, str | int):
+        raise PolicyError(path, f"must be a string, not {type(value).__name__}")
+    return str(value)
+
+
+def _parse_workspace(doc: Mapping[str, Any]) -> tuple[frozenset[str], str]:
+    ws = _expect_mapping(doc.get("workspace"), ("workspace",))
+    _check_keys(ws, ("ai_bot_users", "managers_channel"), ("workspace",))
+    bots = ws.get("ai_bot_users") or []
+    if not isinstance(bots, list):
+        raise PolicyError(
+            ("workspace", "ai_bot_users"), "must be a list of Slack user ids", "e.g. [U0AIAGENT]"
+        )
+    ids = frozenset(_string(b, ("workspace", "ai_bot_users", i)) for i, b in enumerate(bots))
+    return ids, _string(ws.get("managers_channel"), ("workspace", "managers_channel"), required=False)
+
+
+ACCOUNT_FACT_KEYS = ("name", "tier", "mrr", "renewal_date", "owner", "created_at", "at_risk")
+
+
+def _parse_accounts(doc: Mapping[str, Any]) -> dict[str, AccountEntry]:
+    raw = doc.get("accounts") or []
+    if not isinstance(raw, list):
+        raise PolicyError(("accounts",), "must be a list", "e.g. - {channel: C0ACME, account: acme}")
+    out: dict[str, AccountEntry] = {}
+    for i, item in enumerate(raw):
+        path: tuple[str | int, ...] = ("accounts", i)
+        item = _expect_mapping(item, path)
+        _check_keys(item, ("channel", "account", *ACCOUNT_FACT_KEYS), path)
+        channel = _string(item.get("channel"), (*path, "channel"))
+        account = _string(item.get("account"), (*path, "account"))
+        if channel in out:
+            raise PolicyError(
+                (*path, "channel"), f"channel {channel} is already mapped to account {out[channel].id}"
+            )
+        tier = item.get("tier")
+        if tier is not None and tier not in TIERS:
+            raise PolicyError((*path, "tier"), f"'{tier}' is not a tier", "use " + " | ".join(TIERS))
+        facts = {k: item[k] for k in ACCOUNT_FACT_KEYS if k in item}
+        out[channel] = AccountEntry(channel=channel, id=account, facts=facts)
+    return out
+
+
+TEAM_KEYS = (
+    "channel",
+    "categories",
+    "mention",
+    "manager",
+    "timezone",
+    "hours",
+    "holidays",
+    "oncall",
+    "expected_wait",
+)
+
+
+def _parse_teams(doc: Mapping[str, Any]) -> dict[str, Team]:
+    raw = _expect_mapping(doc.get("teams"), ("teams",))
+    if not raw:
+        raise PolicyError(
+            ("teams",), "at least one team is required", "e.g. teams: {support: {channel: C0SUPPORT}}"
+        )
+    teams: dict[str, Team] = {}
+    for name, body in raw.items():
+        path: tuple[str | int, ...] = ("teams", name)
+        body = _expect_mapping(body, path)
+        _check_keys(body, TEAM_KEYS, path)
+        cats = body.get("categories") or []
+        if not isinstance(cats, list):
+            raise PolicyError(
+                (*path, "categories"), "must be a list of categories", "e.g. [billing, cancellation]"
+            )
+        for j, cat in enumerate(cats):
+            if cat not in CATEGORIES:
+                raise PolicyError(
+                    (*path, "categories", j), f"'{cat}' is not a category", "use " + ", ".join(CATEGORIES)
+                )
+        teams[name] = Team(
+            name=name,
+            channel=_string(body.get("channel"), (*path, "channel")),
+            categories=tuple(cats),
+            mention=_string(body.get("mention"), (*path, "mention"), required=False) or "<!here>",
+            manager=_string(body.get("manager"), (*path, "manager"), required=False),
+            hours=_team_hours(doc, name),
+            oncall=_team_oncall(doc, name),
+        )
+    return teams
+
+
+def _team_hours(doc: Mapping[str, Any], team: str) -> Any:
+    try:
+        from bot.domain import hours
+    except ImportError:  # pragma: no cover - the paging core is part of the package
+        return None
+    return hours.parse_team_hours(doc, team)
+
+
+def _team_oncall(doc: Mapping[str, Any], team: str) -> Any:
+    try:
+        from bot.domain import oncall
+    except ImportError:  # pragma: no cover
+        return None
+    return oncall.parse_oncall(doc, team)
+
+
+def _parse_routing(doc: Mapping[str, Any], teams: Mapping[str, Team]) -> tuple[dict[str, str], str]:
+    raw = _expect_mapping(doc.get("routing"), ("routing",))
+    _check_keys(raw, ("default_team", "categories"), ("routing",))
+    default = _string(raw.get("default_team") or next(iter(teams)), ("routing", "default_team"))
+    if default not in teams:
+        raise PolicyError(
+            ("routing", "default_team"), f"no team named '{default}'", "teams: " + ", ".join(teams)
+        )
+    routes: dict[str, str] = {}
+    for team in teams.values():  # a team's own `categories` route to it
+        for cat in team.categories:
+            routes[cat] = team.name
+    cats = _expect_mapping(raw.get("categories"), ("routing", "categories"))
+    for cat, team_name in cats.items():
+        if cat not in CATEGORIES:
+            raise PolicyError(
+                ("routing", "categories", cat), f"'{cat}' is not a category", "use " + ", ".join(CATEGORIES)
+            )
+        if team_name not in teams:
+            raise PolicyError(
+                ("routing", "categories", cat), f"no team named '{team_name}'", "teams: " + ", ".join(teams)
+            )
+        routes[cat] = str(team_name)
+    return routes, default
+
+
+def _parse_engine(doc: Mapping[str, Any]) -> Any:
+    from bot.domain.triggers import parse_engine_config
+
+    return parse_engine_config(doc)
+
+
+def _parse_chains(doc: Mapping[str, Any]) -> Any:
+    try:
+        from bot.domain import chain
+    except ImportError:  # pragma: no cover
+        return None
+    return chain.parse_chains(doc)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def build_policy(doc: Any, source: str) -> Policy:
+    """Validate a parsed document (raises PolicyError with a path)."""
+    doc = _expect_mapping(doc, ())
+    _check_keys(doc, TOP_LEVEL_KEYS, ())
+    version = doc.get("version", 1)
+    if version != 1:
+        raise PolicyError(
+            ("version",), f"version {version!r} is not supported", "this Baton reads version: 1"
+        )
+    bots, managers = _parse_workspace(doc)
+    teams = _parse_teams(doc)
+    routes, default = _parse_routing(doc, teams)
+    return Policy(
+        source=source,
+        doc=doc,
+        ai_bot_users=bots,
+        managers_channel=managers,
+        accounts=_parse_accounts(doc),
+        teams=teams,
+        routes=routes,
+        default_team=default,
+        engine=_parse_engine(doc),
+        chains=_parse_chains(doc),
+    )
+
+
+def load_policy_text(text: str, source: str = "<policy>") -> Policy:
+    doc, lines = parse_yaml(text, source)
+    try:
+        return build_policy(doc, source)
+    except PolicyError as exc:
+        raise PolicyFileError(source, line_of(lines, exc.path), exc.describe()) from None
+
+
+DEFAULT_POLICY_NAME = "built-in default policy"
+
+
+def default_policy_text() -> str:
+    return resources.files("bot.policies").joinpath("default.yaml").read_text(encoding="utf-8")
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Load a policy file, or the built-in default when `path` is empty."""
+    if not path:
+        return load_policy_text(default_policy_text(), DEFAULT_POLICY_NAME)
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyFileError(str(p), None, f"cannot read the policy file: {exc.strerror}") from None
+    return load_policy_text(text, str(p))

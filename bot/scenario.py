@@ -1,0 +1,347 @@
+"""Scenario files for `baton simulate`: parse and validate, naming the line of anything wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.domain.chain import parse_duration
+from bot.domain.errors import PolicyError
+from bot.policy import PolicyFileError, line_of, parse_yaml
+from integrations.accounts import AccountSpec, parse_account_dict
+
+TOP_KEYS = ("start", "policy", "accounts", "agents", "timeline", "expect", "run_until", "name", "description")
+CLICKS = ("claim", "release", "resolve")
+EXPECT_KEYS = (
+    "conversation",
+    "escalated",
+    "escalated_by",
+    "trigger",
+    "urgency",
+    "category",
+    "channel",
+    "claimed_by",
+    "pickup_max",
+    "customer_notified",
+    "paged",
+    "paged_by",
+    "page_resolved",
+    "reminded_by",
+)
+OFFSET_KEYS = ("escalated_by", "pickup_max", "paged_by", "reminded_by")
+BOOL_KEYS = ("escalated", "customer_notified", "paged", "page_resolved")
+
+
+class ScenarioError(PolicyFileError):
+    """A scenario file is wrong: file, line, what and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    name: str
+    teams: tuple[str, ...] = ()
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    at: timedelta
+    kind: str  # customer | ai | agent | click
+    conversation: str
+    text: str = ""
+    account: str = ""
+    user: str = ""  # agent id, or the clicking user
+    click: str = ""  # claim | release | resolve
+    confidence: float | None = None
+    note: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    raw: Mapping[str, Any]
+    conversation: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    source: str
+    start: datetime
+    policy_path: Path | None
+    accounts: tuple[AccountSpec, ...]
+    agents: tuple[Agent, ...]
+    steps: tuple[Step, ...]
+    expectations: tuple[Expectation, ...]
+    run_until: timedelta
+    name: str = ""
+    raw_accounts: tuple[Mapping[str, Any], ...] = field(default=())
+
+
+def _fail(path: tuple[str | int, ...], msg: str, hint: str = "") -> PolicyError:
+    return PolicyError(path, msg, hint)
+
+
+def _offset(value: Any, path: tuple[str | int, ...], start: datetime) -> timedelta:
+    """An offset from the start (90s, 5m, 1h30m) or an ISO time."""
+    if isinstance(value, datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return when - start
+    text = str(value).strip()
+    if "T" in text and ":" in text:
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise _fail(path, f"'{text}' is not an ISO time", "e.g. 2026-11-23T10:05:00-05:00") from None
+        if when.tzinfo is None:
+            raise _fail(path, "an ISO time needs a UTC offset", "e.g. 2026-11-23T10:05:00-05:00")
+        return when - start
+    try:
+        return parse_duration(value)
+    except PolicyError as exc:
+        raise _fail(path, exc.message, "an offset like 90s, 5m, 1h30m, or an ISO time") from None
+
+
+def _keys(item: Mapping[str, Any], allowed: tuple[str, ...], path: tuple[str | int, ...]) -> None:
+    for key in item:
+        if key not in allowed:
+            raise _fail((*path, key), f"unknown key '{key}'", "allowed: " + ", ".join(allowed))
+
+
+def _str(item: Mapping[str, Any], key: str, path: tuple[str | int, ...], required: bool = True) -> str:
+    value = item.get(key)
+    if value is None or value == "":
+        if required:
+            raise _fail((*path, key), "is required")
+        return ""
+    if not isinstance(value, str | int | float):
+        raise _fail((*path, key), "must be a string")
+    return str(value)
+
+
+def _parse_start(doc: Mapping[str, Any]) -> datetime:
+    raw = doc.get("start")
+    if raw is None:
+        raise _fail(("start",), "is required", 'the virtual clock start, e.g. "2026-11-23T10:00:00-05:00"')
+    if isinstance(raw, datetime):
+        start = raw
+    else:
+        try:
+            start = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        except ValueError:
+            raise _fail(
+                ("start",), f"'{raw}' is not an ISO time", 'e.g. "2026-11-23T10:00:00-05:00"'
+            ) from None
+    if start.tzinfo is None:
+        raise _fail(("start",), "needs a UTC offset", 'e.g. "2026-11-23T10:00:00-05:00"')
+    return start.astimezone(UTC)
+
+
+def _parse_agents(doc: Mapping[str, Any]) -> tuple[Agent, ...]:
+    raw = doc.get("agents") or []
+    if not isinstance(raw, list):
+        raise _fail(("agents",), "must be a list", "e.g. - {id: U0ALICE, name: alice, teams: [billing]}")
+    out = []
+    for i, item in enumerate(raw):
+        path: tuple[str | int, ...] = ("agents", i)
+        if not isinstance(item, dict):
+            raise _fail(path, "must be a mapping", "e.g. {id: U0ALICE, name: alice, teams: [billing]}")
+        _keys(item, ("id", "name", "teams", "email"), path)
+        teams = item.get("teams") or []
+        if not isinstance(teams, list):
+            raise _fail((*path, "teams"), "must be a list of team names")
+        agent_id = _str(item, "id", path)
+        out.append(
+            Agent(
+                id=agent_id,
+                name=_str(item, "name", path, required=False) or agent_id,
+                teams=tuple(str(t) for t in teams),
+                email=_str(item, "email", path, required=False),
+            )
+        )
+    return tuple(out)
+
+
+def _parse_steps(
+    doc: Mapping[str, Any], start: datetime, accounts: set[str], agents: set[str]
+) -> tuple[Step, ...]:
+    raw = doc.get("timeline")
+    if not isinstance(raw, list) or not raw:
+        raise _fail(("timeline",), "must be a non-empty list", "e.g. - {at: 0s, customer: acme, says: Hello}")
+    steps = []
+    for i, item in enumerate(raw):
+        path: tuple[str | int, ...] = ("timeline", i)
+        if not isinstance(item, dict):
+            raise _fail(path, "must be a mapping", "e.g. {at: 0s, customer: acme, says: Hello}")
+        kinds = [k for k in ("customer", "ai", "agent", "click") if k in item]
+        if len(kinds) != 1:
+            raise _fail(
+                path,
+                "needs exactly one of customer, ai, agent or click",
+                "e.g. {at: 2m, customer: acme, says: ...}",
+            )
+        kind = kinds[0]
+        at = _offset(item.get("at", "0s"), (*path, "at"), start)
+        if at < timedelta(0):
+            raise _fail((*path, "at"), "is before the scenario's start")
+        if kind in ("customer", "ai"):
+            _keys(item, ("at", kind, "says", "conversation", "confidence"), path)
+            account = _str(item, kind, path)
+            if account not in accounts:
+                raise _fail(
+                    (*path, kind), f"no account '{account}'", "accounts: " + ", ".join(sorted(accounts))
+                )
+            conf = item.get("confidence")
+            if conf is not None:
+                if kind != "ai":
+                    raise _fail((*path, "confidence"), "only AI answers carry a confidence")
+                if not isinstance(conf, int | float) or not 0 <= conf <= 1:
+                    raise _fail((*path, "confidence"), "must be a number from 0 to 1")
+            steps.append(
+                Step(
+                    at=at,
+                    kind=kind,
+                    account=account,
+                    conversation=_str(item, "conversation", path, required=False) or account,
+                    text=_str(item, "says", path),
+                    confidence=float(conf) if conf is not None else None,
+                    line=None,
+                )
+            )
+        elif kind == "agent":
+            _keys(item, ("at", "agent", "says", "conversation"), path)
+            user = _str(item, "agent", path)
+            if user not in agents:
+                raise _fail((*path, "agent"), f"no agent '{user}'", "agents: " + ", ".join(sorted(agents)))
+            steps.append(
+                Step(
+                    at=at,
+                    kind="agent",
+                    user=user,
+                    conversation=_str(item, "conversation", path),
+                    text=_str(item, "says", path),
+                )
+            )
+        else:
+            _keys(item, ("at", "click", "by", "conversation", "note"), path)
+            click = _str(item, "click", path)
+            if click not in CLICKS:
+                raise _fail((*path, "click"), f"'{click}' is not a button", "claim | release | resolve")
+            steps.append(
+                Step(
+                    at=at,
+                    kind="click",
+                    click=click,
+                    user=_str(item, "by", path),
+                    conversation=_str(item, "conversation", path),
+                    note=_str(item, "note", path, required=False) or "Resolved in the simulation.",
+                )
+            )
+    return tuple(steps)
+
+
+def _parse_expect(
+    doc: Mapping[str, Any], start: datetime, conversations: set[str]
+) -> tuple[Expectation, ...]:
+    raw = doc.get("expect") or []
+    if not isinstance(raw, list):
+        raise _fail(("expect",), "must be a list", "e.g. - {conversation: acme, escalated: true}")
+    out = []
+    for i, item in enumerate(raw):
+        path: tuple[str | int, ...] = ("expect", i)
+        if not isinstance(item, dict):
+            raise _fail(path, "must be a mapping", "e.g. {conversation: acme, escalated: true}")
+        _keys(item, EXPECT_KEYS, path)
+        conv = _str(item, "conversation", path)
+        if conv not in conversations:
+            raise _fail(
+                (*path, "conversation"),
+                f"no conversation '{conv}' in the timeline",
+                "known: " + ", ".join(sorted(conversations)),
+            )
+        if len(item) == 1:
+            raise _fail(path, "expects nothing", "add e.g. escalated: true")
+        for key in BOOL_KEYS:
+            if key in item and not isinstance(item[key], bool):
+                raise _fail((*path, key), "must be true or false")
+        for key in OFFSET_KEYS:
+            if key in item:
+                _offset(item[key], (*path, key), start)
+        if "urgency" in item and item["urgency"] not in ("immediate", "queued"):
+            raise _fail((*path, "urgency"), f"'{item['urgency']}' is not an urgency", "immediate | queued")
+        out.append(Expectation(raw=dict(item), conversation=conv))
+    return tuple(out)
+
+
+def parse_scenario_text(text: str, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+    doc, lines = parse_yaml(text, source)
+    try:
+        if not isinstance(doc, dict):
+            raise _fail((), "a scenario is a mapping with start, accounts, agents, timeline and expect")
+        _keys(doc, TOP_KEYS, ())
+        start = _parse_start(doc)
+        raw_accounts = doc.get("accounts") or []
+        if not isinstance(raw_accounts, list) or not raw_accounts:
+            raise _fail(
+                ("accounts",),
+                "must be a non-empty list",
+                "e.g. - {id: acme, name: Acme Corp, tier: enterprise, channel: C0ACME}",
+            )
+        specs = []
+        for i, item in enumerate(raw_accounts):
+            spec = parse_account_dict(item, ("accounts", i))
+            if not spec.channel:
+                raise _fail(
+                    ("accounts", i),
+                    "needs a channel (the customer's Slack Connect channel id)",
+                    "e.g. channel: C0ACME",
+                )
+            specs.append(spec)
+        agents = _parse_agents(doc)
+        steps = _parse_steps(doc, start, {s.account.id for s in specs}, {a.id for a in agents})
+        conversations = {s.conversation for s in steps}
+        expectations = _parse_expect(doc, start, conversations)
+        last = max(s.at for s in steps)
+        run_until = (
+            _offset(doc["run_until"], ("run_until",), start)
+            if "run_until" in doc
+            else last + timedelta(hours=1)
+        )
+        policy_path = None
+        if doc.get("policy"):
+            policy_path = (base_dir or Path(".")) / str(doc["policy"])
+    except PolicyError as exc:
+        raise ScenarioError(source, line_of(lines, exc.path), exc.describe()) from None
+    # Line numbers for steps and expectations, for readable reports.
+    steps = tuple(
+        Step(**{**s.__dict__, "line": line_of(lines, ("timeline", i))}) for i, s in enumerate(steps)
+    )
+    expectations = tuple(
+        Expectation(raw=e.raw, conversation=e.conversation, line=line_of(lines, ("expect", i)))
+        for i, e in enumerate(expectations)
+    )
+    return Scenario(
+        source=source,
+        start=start,
+        policy_path=policy_path,
+        accounts=tuple(specs),
+        agents=agents,
+        steps=tuple(sorted(steps, key=lambda s: s.at)),
+        expectations=expectations,
+        run_until=max(run_until, last),
+        name=str(doc.get("name") or ""),
+        raw_accounts=tuple(dict(a) for a in raw_accounts),
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(p), None, f"cannot read the scenario: {exc.strerror}") from None
+    return parse_scenario_text(text, str(p), p.parent)

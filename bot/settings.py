@@ -1,0 +1,45 @@
+"""Typed settings, read from the environment (and a .env file) in the entry point, never at import."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Slack
+    slack_bot_token: SecretStr = SecretStr("")
+    slack_signing_secret: SecretStr = SecretStr("")
+    slack_app_token: SecretStr = SecretStr("")  # xapp-..., Socket Mode only
+    slack_api_url: str = "https://slack.com/api/"
+
+    # Storage and policy
+    database_url: str = "sqlite:///baton.db"
+    baton_policy: str = ""  # path to the policy YAML; empty = the built-in default policy
+
+    # HTTP server
+    host: str = Field(default="0.0.0.0", alias="BATON_HOST")
+    port: int = Field(default=3000, alias="BATON_PORT")
+    workers: int = Field(
+        default=16, alias="BATON_WORKERS"
+    )  # listener threads (Bolt's default of 5 starves acks)
+    sweep_seconds: float = Field(default=15.0, alias="BATON_SWEEP_SECONDS")
+    ingest_token: SecretStr = Field(default=SecretStr(""), alias="BATON_INGEST_TOKEN")
+
+    # Pagers
+    pagerduty_routing_key: SecretStr = SecretStr("")
+    pagerduty_api_token: SecretStr = SecretStr("")
+    pagerduty_events_url: str = "https://events.pagerduty.com"
+    pagerduty_api_url: str = "https://api.pagerduty.com"
+    opsgenie_api_key: SecretStr = SecretStr("")
+    opsgenie_api_url: str = "https://api.opsgenie.com"
+
+    # Account enrichment
+    hubspot_token: SecretStr = SecretStr("")
+    hubspot_api_url: str = "https://api.hubapi.com"
+    stripe_api_key: SecretStr = SecretStr("")
+    stripe_api_url: str = "https://api.stripe.com"
+    linear_api_key: SecretStr = SecretStr("")
+    linear_api_url: str = "https://api.linear.app"

@@ -1,0 +1,339 @@
+"""`baton simulate`: run a scenario in virtual time through the real app, then check its expectations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.cards import Action
+from bot.clock import VirtualClock
+from bot.policy import load_policy
+from bot.sandbox.world import AgentSpec, World
+from bot.scenario import Expectation, Scenario, Step, _offset
+from storage import repo
+from storage.db import session_scope
+from storage.models import Conversation, Escalation, TimelineEvent
+
+
+@dataclass
+class EscalationRecord:
+    conversation: str
+    id: int
+    opened_at: datetime
+    triggers: list[str]
+    urgency: str
+    category: str
+    channel: str
+    claimed_by: str
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    customer_notified: bool
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    status: str = ""
+
+    @property
+    def pickup_seconds(self) -> float | None:
+        return (self.claimed_at - self.opened_at).total_seconds() if self.claimed_at else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "conversation": self.conversation,
+            "opened_at": self.opened_at.isoformat(),
+            "triggers": self.triggers,
+            "urgency": self.urgency,
+            "category": self.category,
+            "channel": self.channel,
+            "claimed_by": self.claimed_by or None,
+            "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
+            "pickup_seconds": self.pickup_seconds,
+            "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+        }
+
+
+@dataclass
+class Happening:
+    """One line of the readable story of a run."""
+
+    at: datetime
+    text: str
+
+
+@dataclass
+class SimResult:
+    scenario: Scenario
+    expectations: list[dict[str, Any]]
+    escalations: list[EscalationRecord]
+    errors: list[str]
+    story: list[Happening]
+    conversations: dict[str, tuple[str, str]]
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors and all(e["passed"] for e in self.expectations)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "expectations": self.expectations,
+            "escalations": [e.to_json() for e in self.escalations],
+            "errors": self.errors,
+        }
+
+
+class _Run:
+    def __init__(self, scenario: Scenario, world: World) -> None:
+        self.s = scenario
+        self.w = world
+        self.threads: dict[str, tuple[str, str]] = {}  # conversation name -> (channel, thread ts)
+        self.errors: list[str] = []
+        self.story: list[Happening] = []
+
+    @property
+    def driver(self) -> Any:
+        assert self.w.driver is not None
+        return self.w.driver
+
+    def _where(self, step: Step) -> str:
+        return f"{self.s.source}:{step.line}" if step.line else self.s.source
+
+    def perform(self, step: Step) -> None:
+        now = self.w.clock.now()
+        if step.kind in ("customer", "ai"):
+            customer = self.w.customers[step.account]
+            thread = self.threads.get(step.conversation)
+            if step.kind == "ai":
+                if thread is None:
+                    self.errors.append(
+                        f"{self._where(step)}: the AI answers before the customer spoke in '{step.conversation}'"
+                    )
+                    return
+                envelope = self._message(customer.channel, self.w.ai_user, step.text, thread[1])
+                if step.confidence is not None:
+                    # The AI agent reports its confidence as Slack message metadata.
+                    envelope["event"]["metadata"] = {
+                        "event_type": "ai_answer",
+                        "event_payload": {"confidence": step.confidence},
+                    }
+                self.driver.deliver_event(envelope)
+                conf = f" (confidence {step.confidence:.2f})" if step.confidence is not None else ""
+                self.story.append(
+                    Happening(now, f"AI agent in {step.conversation}: “{_short(step.text)}”{conf}")
+                )
+            else:
+                envelope = self._message(
+                    customer.channel, customer.user, step.text, thread[1] if thread else None
+                )
+                if thread is None:
+                    self.threads[step.conversation] = (customer.channel, envelope["event"]["ts"])
+                self.driver.deliver_event(envelope)
+                self.story.append(
+                    Happening(
+                        now, f"Customer of {step.account} in {step.conversation}: “{_short(step.text)}”"
+                    )
+                )
+        elif step.kind == "agent":
+            thread = self.threads.get(step.conversation)
+            if thread is None:
+                self.errors.append(f"{self._where(step)}: no conversation '{step.conversation}' yet")
+                return
+            self.driver.deliver_event(self._message(thread[0], step.user, step.text, thread[1]))
+            self.story.append(
+                Happening(now, f"Agent <@{step.user}> replies in {step.conversation}: “{_short(step.text)}”")
+            )
+        else:
+            self._click(step)
+        self.w.settle()
+
+    def _message(self, channel: str, user: str, text: str, thread_ts: str | None) -> dict[str, Any]:
+        result = self.driver.user_says(channel, user, text, thread_ts=thread_ts, deliver=False)
+        envelope: dict[str, Any] = result.envelope
+        return envelope
+
+    def _click(self, step: Step) -> None:
+        esc = self.escalation(step.conversation)
+        if esc is None or not esc.card_ts:
+            self.errors.append(
+                f"{self._where(step)}: cannot click {step.click} in '{step.conversation}': no escalation card"
+            )
+            return
+        action = {"claim": Action.CLAIM, "release": Action.RELEASE, "resolve": Action.RESOLVE}[step.click]
+        try:
+            self.driver.click(step.user, esc.card_ts, esc.card_channel, action.value)
+        except KeyError:
+            self.errors.append(
+                f"{self._where(step)}: the card in '{step.conversation}' has no {step.click} button now"
+            )
+            return
+        self.w.settle()
+        if step.click == "resolve":
+            views = self.w.slack.views
+            if not views:
+                self.errors.append(f"{self._where(step)}: Resolve did not open a modal")
+                return
+            view_id = str(views[-1]["id"])
+            self.driver.submit_view(step.user, view_id, {"resolution": {"note": step.note}})
+        self.story.append(
+            Happening(
+                self.w.clock.now(), f"<@{step.user}> clicks {step.click.capitalize()} in {step.conversation}"
+            )
+        )
+
+    def escalation(self, conversation: str) -> Escalation | None:
+        thread = self.threads.get(conversation)
+        if thread is None:
+            return None
+        with session_scope(self.w.deps.db) as session:
+            conv = repo.find_conversation(session, "slack", thread[0], thread[1])
+            if conv is None or conv.id is None:
+                return None
+            found = repo.escalations_of_conversation(session, conv.id)
+            return found[-1] if found else None
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _records(run: _Run) -> list[EscalationRecord]:
+    out = []
+    with session_scope(run.w.deps.db) as session:
+        for name, (channel, ts) in run.threads.items():
+            conv = repo.find_conversation(session, "slack", channel, ts)
+            if conv is None or conv.id is None:
+                continue
+            for esc in repo.escalations_of_conversation(session, conv.id):
+                assert esc.id is not None
+                out.append(
+                    EscalationRecord(
+                        conversation=name,
+                        id=esc.id,
+                        opened_at=esc.opened_at,
+                        triggers=[t["id"] for t in esc.triggers],
+                        urgency=esc.urgency,
+                        category=esc.category,
+                        channel=esc.card_channel,
+                        claimed_by=esc.claimed_by,
+                        claimed_at=esc.claimed_at,
+                        resolved_at=esc.resolved_at,
+                        customer_notified=esc.customer_notified_at is not None,
+                        timeline=repo.timeline(session, esc.id),
+                        status=esc.status,
+                    )
+                )
+    return sorted(out, key=lambda r: r.opened_at)
+
+
+def check(exp: Expectation, records: list[EscalationRecord], start: datetime, run: _Run) -> dict[str, Any]:
+    mine = [r for r in records if r.conversation == exp.conversation]
+    rec = mine[0] if mine else None
+    failures: list[str] = []
+    actual: dict[str, Any] = {"escalated": rec is not None}
+    for key, want in exp.raw.items():
+        if key == "conversation":
+            continue
+        got = evaluate_key(key, want, rec, start, run)
+        actual[key] = got[1]
+        if not got[0]:
+            failures.append(key)
+    return {
+        "expect": dict(exp.raw),
+        "passed": not failures,
+        "actual": actual,
+        "failed": failures,
+        "line": exp.line,
+    }
+
+
+def evaluate_key(
+    key: str, want: Any, rec: EscalationRecord | None, start: datetime, run: _Run
+) -> tuple[bool, Any]:
+    if key == "escalated":
+        return (rec is not None) == want, rec is not None
+    if rec is None:
+        return False, None
+    if key == "escalated_by":
+        limit = start + _offset(want, (key,), start)
+        return rec.opened_at <= limit, _fmt_offset(rec.opened_at - start)
+    if key == "trigger":
+        wanted = want if isinstance(want, list) else [want]
+        return all(w in rec.triggers for w in wanted), rec.triggers
+    if key in ("urgency", "category", "channel", "claimed_by"):
+        value = getattr(rec, key)
+        return value == want, value or None
+    if key == "pickup_max":
+        if rec.pickup_seconds is None:
+            return False, None
+        return rec.pickup_seconds <= _offset(want, (key,), start).total_seconds(), _fmt_offset(
+            timedelta(seconds=rec.pickup_seconds)
+        )
+    if key == "customer_notified":
+        return rec.customer_notified == want, rec.customer_notified
+    return _paging_key(key, want, rec, start, run)
+
+
+def _first(rec: EscalationRecord, kinds: tuple[str, ...]) -> TimelineEvent | None:
+    return next((e for e in rec.timeline if e.kind in kinds), None)
+
+
+def _paging_key(key: str, want: Any, rec: EscalationRecord, start: datetime, run: _Run) -> tuple[bool, Any]:
+    paged = _first(rec, ("paged",))
+    if key == "paged":
+        return (paged is not None) == want, paged is not None
+    if key == "paged_by":
+        if paged is None:
+            return False, None
+        return paged.at <= start + _offset(want, (key,), start), _fmt_offset(paged.at - start)
+    if key == "page_resolved":
+        resolved = _first(rec, ("page_resolved",))
+        return (resolved is not None) == want, resolved is not None
+    if key == "reminded_by":
+        reminded = _first(rec, ("reminded",))
+        if reminded is None:
+            return False, None
+        return reminded.at <= start + _offset(want, (key,), start), _fmt_offset(reminded.at - start)
+    return False, f"unknown expectation {key}"
+
+
+def _fmt_offset(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return (f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{s}s" if s or not (h or m) else "")
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    slack_log: str | Path | None = None,
+    pager_log: str | Path | None = None,
+    database_url: str = "",
+) -> SimResult:
+    policy = load_policy(scenario.policy_path) if scenario.policy_path else load_policy(None)
+    clock = VirtualClock(scenario.start)
+    agents = [AgentSpec(a.id, a.name, a.email) for a in scenario.agents]
+    with World(
+        clock=clock,
+        accounts=scenario.raw_accounts,
+        agents=agents,
+        policy=policy,
+        database_url=database_url,
+        slack_log=slack_log,
+        pager_log=pager_log,
+    ) as world:
+        run = _Run(scenario, world)
+        for step in scenario.steps:
+            world.advance_to(scenario.start + step.at)
+            run.perform(step)
+        world.advance_to(scenario.start + scenario.run_until)
+        records = _records(run)
+        results = [check(e, records, scenario.start, run) for e in scenario.expectations]
+        if slack_log:
+            world.slack.write_log(slack_log)
+        world.write_pager_log()
+    return SimResult(scenario, results, records, run.errors, run.story, dict(run.threads))
+
+
+__all__ = ["SimResult", "run_scenario", "Conversation"]

@@ -1,0 +1,72 @@
+"""Build Baton from settings: database, Slack client, policy, integrations, the Bolt app and its HTTP side."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.app import create_app
+from bot.clock import Clock, SystemClock
+from bot.deps import Deps, Identity
+from bot.executor import TrackingExecutor
+from bot.policy import Policy, load_policy
+from bot.settings import Settings
+from bot.web import make_wsgi
+from storage.db import make_engine, migrate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    deps: Deps
+    app: App
+    wsgi: Any
+    executor: TrackingExecutor
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.deps.db.dispose()
+
+
+def identity_of(client: WebClient) -> Identity:
+    auth = client.auth_test()
+    return Identity(
+        team_id=str(auth["team_id"]), bot_user_id=str(auth["user_id"]), bot_id=str(auth.get("bot_id") or "")
+    )
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    policy: Policy | None = None,
+    slack: WebClient | None = None,
+    accounts: Any = None,
+    pager: Any = None,
+    oncall_lookup: Any = None,
+    run_migrations: bool = True,
+) -> Runtime:
+    if run_migrations:
+        migrate(settings.database_url)
+    db = make_engine(settings.database_url)
+    client = slack or WebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    deps = Deps(
+        db=db,
+        clock=clock or SystemClock(),
+        policy=policy or load_policy(settings.baton_policy or None),
+        slack=client,
+        identity=identity_of(client),
+        accounts=accounts,
+        pager=pager,
+        oncall_lookup=oncall_lookup,
+    )
+    executor = TrackingExecutor(max_workers=settings.workers)
+    app = create_app(deps, signing_secret=settings.slack_signing_secret.get_secret_value(), executor=executor)
+    return Runtime(deps=deps, app=app, wsgi=make_wsgi(app, db), executor=executor)

@@ -1,0 +1,86 @@
+"""Button clicks on the escalation card and the Resolve modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.cards import RESOLVE_MODAL, RESOLVE_NOTE_ACTION, RESOLVE_NOTE_BLOCK, Action
+from bot.deps import Deps
+from bot.flows import claim as flows
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    user = body.get("user") or {}
+    return str(user.get("id", "")), str(user.get("team_id", ""))
+
+
+def _escalation_id(body: dict[str, Any]) -> int | None:
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    user, _ = _who(body)
+    if channel and user:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(Action.CLAIM.value)
+    def on_claim(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        esc_id = _escalation_id(body)
+        user, team = _who(body)
+        if esc_id is None:
+            return _tell(client, body, "That button is not attached to an escalation.")
+        result = flows.claim(deps, esc_id, user, team)
+        if not result.ok:
+            _tell(client, body, result.message)
+
+    @app.action(Action.RELEASE.value)
+    def on_release(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        esc_id = _escalation_id(body)
+        user, team = _who(body)
+        if esc_id is None:
+            return _tell(client, body, "That button is not attached to an escalation.")
+        result = flows.release(deps, esc_id, user, team)
+        if not result.ok:
+            _tell(client, body, result.message)
+
+    @app.action(Action.RESOLVE.value)
+    def on_resolve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        esc_id = _escalation_id(body)
+        _, team = _who(body)
+        if esc_id is None:
+            return _tell(client, body, "That button is not attached to an escalation.")
+        result, view = flows.resolve_modal(deps, esc_id, team)
+        if view is None:
+            return _tell(client, body, result.message)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(RESOLVE_MODAL)
+    def on_resolve_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            esc_id = int(view.get("private_metadata", ""))
+        except ValueError:
+            ack(
+                response_action="errors",
+                errors={RESOLVE_NOTE_BLOCK: "This form lost its escalation; open it again."},
+            )
+            return
+        values = (view.get("state") or {}).get("values") or {}
+        note = str(((values.get(RESOLVE_NOTE_BLOCK) or {}).get(RESOLVE_NOTE_ACTION) or {}).get("value") or "")
+        if not note.strip():
+            ack(response_action="errors", errors={RESOLVE_NOTE_BLOCK: "Say in a line what was done."})
+            return
+        ack()
+        user, team = _who(body)
+        flows.resolve(deps, esc_id, user, team, note)

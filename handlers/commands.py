@@ -1,0 +1,20 @@
+"""The /escalations slash command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.deps import Deps
+from bot.flows import commands as flows
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/escalations")
+    def on_escalations(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        answer = flows.escalations_command(
+            deps, text=str(command.get("text", "")), user_team=str(command.get("team_id", ""))
+        )
+        respond(response_type="ephemeral", text=answer["text"], blocks=answer.get("blocks"))

@@ -1,0 +1,149 @@
+"""All of Baton's tables, in one place.
+
+Conventions: times are aware UTC (UTCDateTime); JSON columns hold plain data; every deadline is an
+indexed column so `sweep(now)` reads only what is due.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+# Escalation status values.
+OPEN = "open"
+CLAIMED = "claimed"
+RESOLVED = "resolved"
+ACTIVE_STATUSES = (OPEN, CLAIMED)
+
+
+def _utc(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class Conversation(SQLModel, table=True):
+    """A customer conversation: a Slack thread in a customer channel, or an ingested helpdesk thread."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("source", "channel", "thread_ts", name="uq_conversation_thread"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)  # slack | ingest
+    channel: str = Field(max_length=64)  # Slack channel id, or the ingest source's conversation space
+    thread_ts: str = Field(max_length=64)  # the parent message ts (Slack) or the external conversation id
+    account_id: str = Field(max_length=128, index=True)
+    customer_id: str = Field(default="", max_length=64)  # who started it
+    customer_team: str = Field(default="", max_length=64)  # their Slack team (Slack Connect)
+    permalink: str = Field(default="", max_length=500)  # link to the conversation, fetched once
+    created_at: datetime = _utc(nullable=False)
+    last_message_at: datetime = _utc(nullable=False)
+
+
+class Message(SQLModel, table=True):
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("source", "channel", "ts", name="uq_message_channel_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    source: str = Field(max_length=32)
+    channel: str = Field(max_length=64)
+    ts: str = Field(max_length=64)  # Slack ts (string, never a float) or the ingest message id
+    role: str = Field(max_length=16)  # customer | ai | agent
+    author: str = Field(default="", max_length=64)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    sent_at: datetime = _utc(nullable=False)
+    confidence: float | None = None
+    analysis: dict[str, Any] = _json(dict)  # the engine's per-message features: analysed once
+
+
+class Escalation(SQLModel, table=True):
+    __tablename__ = "escalations"
+    __table_args__ = (
+        # One active escalation per conversation, enforced by the database (races included).
+        Index(
+            "uq_escalation_active_per_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    account_id: str = Field(max_length=128, index=True)
+    tier: str = Field(default="self-serve", max_length=32)
+    status: str = Field(default=OPEN, max_length=16, index=True)
+    urgency: str = Field(max_length=16)  # immediate | queued
+    category: str = Field(max_length=32)
+    team: str = Field(default="", max_length=64)
+    triggers: list[dict[str, Any]] = _json(list)  # FiredTrigger.to_dict() with evidence, most important first
+    prefer_agent: str = Field(default="", max_length=64)
+
+    card_channel: str = Field(default="", max_length=64)
+    card_ts: str = Field(default="", max_length=64)
+    card_dirty: bool = Field(default=False)  # stored state changed since the card was last rendered
+    card_updated_at: datetime | None = _utc()
+
+    opened_at: datetime = _utc(nullable=False)
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_at: datetime | None = _utc()
+    resolved_at: datetime | None = _utc()
+    resolved_by: str = Field(default="", max_length=64)
+    resolution_note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    customer_notified_at: datetime | None = _utc()
+
+    # SLA chain: frozen when the escalation opens; steps_done counts executed steps since chain_started_at.
+    chain: list[dict[str, Any]] = _json(list)
+    chain_started_at: datetime | None = _utc()
+    steps_done: int = Field(default=0)
+    next_step_at: datetime | None = _utc(index=True)
+    sla_note: str = Field(default="", max_length=300)  # what the card says about the chain
+
+
+class TimelineEvent(SQLModel, table=True):
+    """Append-only record of everything that happened to an escalation."""
+
+    __tablename__ = "escalation_timeline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalations.id", index=True)
+    at: datetime = _utc(nullable=False)
+    kind: str = Field(
+        max_length=48
+    )  # opened, reason_added, card_posted, customer_notified, claimed, released, ...
+    actor: str = Field(default="", max_length=64)
+    detail: dict[str, Any] = _json(dict)
+
+
+class ProcessedInbound(SQLModel, table=True):
+    """Ids of inbound deliveries already taken in (Slack event_id, webhook ids): duplicates are normal input."""
+
+    __tablename__ = "processed_inbound"
+
+    key: str = Field(primary_key=True, max_length=200)
+    received_at: datetime = _utc(nullable=False)
+
+
+class OutboxItem(SQLModel, table=True):
+    """A side effect that must happen at least once (a page, a card post), retried until accepted."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=48)  # page_trigger, page_resolve, ...
+    escalation_id: int | None = Field(default=None, foreign_key="escalations.id", index=True)
+    dedup: str = Field(max_length=200, unique=True)  # one item per logical effect
+    payload: dict[str, Any] = _json(dict)
+    status: str = Field(default="pending", max_length=16)  # pending | done | failed
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = _utc(index=True)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = _utc(nullable=False)
+    done_at: datetime | None = _utc()

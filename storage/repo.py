@@ -1,0 +1,346 @@
+"""The repository: every query Baton runs, as small functions over a Session.
+
+Races are settled by the database: unique constraints for "only once" (inbound ids, messages,
+one active escalation per conversation, outbox dedup) and conditional UPDATEs for state changes
+(claim, release, resolve, a chain step, an outbox lease).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    ACTIVE_STATUSES,
+    CLAIMED,
+    OPEN,
+    RESOLVED,
+    Conversation,
+    Escalation,
+    Message,
+    OutboxItem,
+    ProcessedInbound,
+    TimelineEvent,
+)
+
+# ---------------------------------------------------------------- inbound dedup
+
+
+def mark_inbound(session: Session, key: str, now: datetime) -> bool:
+    """Record an inbound delivery id; False when it was already taken in (a duplicate)."""
+    if session.get(ProcessedInbound, key) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ProcessedInbound(key=key, received_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- conversations and messages
+
+
+def find_conversation(session: Session, source: str, channel: str, thread_ts: str) -> Conversation | None:
+    return session.exec(
+        select(Conversation).where(
+            Conversation.source == source,
+            Conversation.channel == channel,
+            Conversation.thread_ts == thread_ts,
+        )
+    ).first()
+
+
+def get_or_create_conversation(session: Session, conv: Conversation) -> Conversation:
+    existing = find_conversation(session, conv.source, conv.channel, conv.thread_ts)
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            session.add(conv)
+        return conv
+    except IntegrityError:
+        found = find_conversation(session, conv.source, conv.channel, conv.thread_ts)
+        assert found is not None
+        return found
+
+
+def add_message(session: Session, msg: Message) -> bool:
+    """Insert a message; False when (source, channel, ts) is already recorded."""
+    exists = session.exec(
+        select(Message.id).where(
+            Message.source == msg.source, Message.channel == msg.channel, Message.ts == msg.ts
+        )
+    ).first()
+    if exists is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(msg)
+    except IntegrityError:
+        return False
+    return True
+
+
+def messages_of(session: Session, conversation_id: int) -> list[Message]:
+    return list(
+        session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(col(Message.sent_at), col(Message.id))
+        )
+    )
+
+
+def count_messages(session: Session, conversation_id: int) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(Message).where(Message.conversation_id == conversation_id)
+        ).one()
+    )
+
+
+# ---------------------------------------------------------------- escalations
+
+
+def active_escalation(session: Session, conversation_id: int) -> Escalation | None:
+    return session.exec(
+        select(Escalation).where(
+            Escalation.conversation_id == conversation_id, col(Escalation.status).in_(ACTIVE_STATUSES)
+        )
+    ).first()
+
+
+def insert_escalation(session: Session, esc: Escalation) -> Escalation | None:
+    """Open an escalation; None when the conversation already has an active one (the database decides)."""
+    try:
+        with session.begin_nested():
+            session.add(esc)
+            session.flush()
+        return esc
+    except IntegrityError:
+        return None
+
+
+def last_escalation_of_account(
+    session: Session, account_id: str, exclude_conversation: int | None = None
+) -> Escalation | None:
+    query = select(Escalation).where(Escalation.account_id == account_id)
+    if exclude_conversation is not None:
+        query = query.where(Escalation.conversation_id != exclude_conversation)
+    return session.exec(query.order_by(col(Escalation.opened_at).desc())).first()
+
+
+def claim(session: Session, esc_id: int, user: str, now: datetime) -> bool:
+    """Atomic: exactly one of any number of concurrent claims wins."""
+    result = session.execute(
+        update(Escalation)
+        .where(col(Escalation.id) == esc_id, col(Escalation.status) == OPEN)
+        .values(status=CLAIMED, claimed_by=user, claimed_at=now, next_step_at=None, card_dirty=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Session, esc_id: int, user: str, now: datetime, next_step_at: datetime | None) -> bool:
+    result = session.execute(
+        update(Escalation)
+        .where(col(Escalation.id) == esc_id, col(Escalation.status) == CLAIMED)
+        .values(
+            status=OPEN,
+            claimed_by="",
+            claimed_at=None,
+            chain_started_at=now,
+            steps_done=0,
+            next_step_at=next_step_at,
+            card_dirty=True,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def resolve(session: Session, esc_id: int, user: str, note: str, now: datetime) -> bool:
+    result = session.execute(
+        update(Escalation)
+        .where(col(Escalation.id) == esc_id, col(Escalation.status).in_(ACTIVE_STATUSES))
+        .values(
+            status=RESOLVED,
+            resolved_by=user,
+            resolved_at=now,
+            resolution_note=note,
+            next_step_at=None,
+            card_dirty=True,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def advance_step(
+    session: Session, esc_id: int, expected_done: int, next_step_at: datetime | None, note: str
+) -> bool:
+    """Take one chain step exactly once: only the caller that sees `expected_done` moves it on."""
+    result = session.execute(
+        update(Escalation)
+        .where(
+            col(Escalation.id) == esc_id,
+            col(Escalation.status) == OPEN,
+            col(Escalation.steps_done) == expected_done,
+        )
+        .values(steps_done=expected_done + 1, next_step_at=next_step_at, sla_note=note, card_dirty=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def due_escalations(session: Session, now: datetime, limit: int = 200) -> list[Escalation]:
+    """Open escalations whose next chain step is due; uses the next_step_at index (cost ~ what is due)."""
+    query = (
+        select(Escalation)
+        .where(
+            col(Escalation.next_step_at).is_not(None),
+            col(Escalation.next_step_at) <= now,
+            Escalation.status == OPEN,
+        )
+        .order_by(col(Escalation.next_step_at))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.exec(query))
+
+
+def dirty_cards(session: Session, updated_before: datetime, limit: int = 50) -> list[Escalation]:
+    return list(
+        session.exec(
+            select(Escalation)
+            .where(
+                Escalation.card_dirty == True,  # noqa: E712
+                Escalation.card_ts != "",
+                or_(
+                    col(Escalation.card_updated_at).is_(None),
+                    col(Escalation.card_updated_at) <= updated_before,
+                ),
+            )
+            .limit(limit)
+        )
+    )
+
+
+def mark_card_rendered(session: Session, esc_id: int, now: datetime, channel: str = "", ts: str = "") -> None:
+    values: dict[str, Any] = {"card_dirty": False, "card_updated_at": now}
+    if channel and ts:
+        values.update(card_channel=channel, card_ts=ts)
+    session.execute(update(Escalation).where(col(Escalation.id) == esc_id).values(**values))
+
+
+def escalations(
+    session: Session, *, statuses: Sequence[str] | None = None, limit: int = 1000
+) -> list[Escalation]:
+    query = select(Escalation)
+    if statuses:
+        query = query.where(col(Escalation.status).in_(statuses))
+    return list(session.exec(query.order_by(col(Escalation.opened_at)).limit(limit)))
+
+
+# ---------------------------------------------------------------- timeline
+
+
+def log(session: Session, esc_id: int, at: datetime, kind: str, actor: str = "", **detail: Any) -> None:
+    session.add(TimelineEvent(escalation_id=esc_id, at=at, kind=kind, actor=actor, detail=detail))
+
+
+def timeline(session: Session, esc_id: int) -> list[TimelineEvent]:
+    return list(
+        session.exec(
+            select(TimelineEvent)
+            .where(TimelineEvent.escalation_id == esc_id)
+            .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
+        )
+    )
+
+
+# ---------------------------------------------------------------- outbox
+
+
+def enqueue(session: Session, item: OutboxItem) -> bool:
+    """Queue a side effect once per `dedup`; False when it is already queued."""
+    if session.exec(select(OutboxItem.id).where(OutboxItem.dedup == item.dedup)).first() is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(item)
+    except IntegrityError:
+        return False
+    return True
+
+
+def lease_outbox(session: Session, item_id: int, now: datetime, lease: timedelta) -> bool:
+    """Take an item for `lease`; only one worker wins, and a crashed worker's lease runs out."""
+    result = session.execute(
+        update(OutboxItem)
+        .where(
+            col(OutboxItem.id) == item_id,
+            col(OutboxItem.status) == "pending",
+            or_(col(OutboxItem.next_attempt_at).is_(None), col(OutboxItem.next_attempt_at) <= now),
+        )
+        .values(next_attempt_at=now + lease, attempts=OutboxItem.attempts + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def due_outbox(session: Session, now: datetime, limit: int = 100) -> list[OutboxItem]:
+    return list(
+        session.exec(
+            select(OutboxItem)
+            .where(
+                OutboxItem.status == "pending",
+                or_(col(OutboxItem.next_attempt_at).is_(None), col(OutboxItem.next_attempt_at) <= now),
+            )
+            .order_by(col(OutboxItem.id))
+            .limit(limit)
+        )
+    )
+
+
+def finish_outbox(
+    session: Session,
+    item_id: int,
+    now: datetime,
+    *,
+    ok: bool,
+    error: str = "",
+    retry_at: datetime | None = None,
+) -> None:
+    values: dict[str, Any] = {"last_error": error[:500]}
+    if ok:
+        values.update(status="done", done_at=now)
+    elif retry_at is None:
+        values.update(status="failed", done_at=now)
+    else:
+        values.update(next_attempt_at=retry_at)
+    session.execute(update(OutboxItem).where(col(OutboxItem.id) == item_id).values(**values))
+
+
+def pending_outbox_for(session: Session, esc_id: int, kind: str) -> list[OutboxItem]:
+    return list(
+        session.exec(
+            select(OutboxItem).where(
+                col(OutboxItem.escalation_id) == esc_id,
+                col(OutboxItem.kind) == kind,
+                col(OutboxItem.status) == "pending",
+            )
+        )
+    )
+
+
+def escalations_of_conversation(session: Session, conversation_id: int) -> list[Escalation]:
+    return list(
+        session.exec(
+            select(Escalation)
+            .where(Escalation.conversation_id == conversation_id)
+            .order_by(col(Escalation.opened_at), col(Escalation.id))
+        )
+    )
