@@ -168,6 +168,7 @@ def request_json(
 
 ACCOUNT_KEYS: tuple[str, ...] = (
     "id",
+    "account",  # the policy's spelling of the id ({channel: C0ACME, account: acme})
     "name",
     "tier",
     "channel",
@@ -351,14 +352,17 @@ def parse_account_dict(raw: Any, path: Sequence[str | int] = ("accounts", 0)) ->
     unknown = sorted(str(k) for k in set(raw) - set(ACCOUNT_KEYS))
     if unknown:
         raise _fail((*path, unknown[0]), "unknown account key", "allowed: " + ", ".join(ACCOUNT_KEYS))
-    if "id" not in raw:
+    if "id" in raw and "account" in raw:
+        raise _fail((*path, "account"), "give the account id once", "use either id or account, not both")
+    id_key = "id" if "id" in raw else "account"
+    if id_key not in raw:
         raise _fail(path, "an account needs an id", "e.g. {id: acme, tier: enterprise}")
-    account_id = raw["id"]
+    account_id = raw[id_key]
     if isinstance(account_id, int) and not isinstance(account_id, bool):
         account_id = str(account_id)
-    account_id = _text(account_id, (*path, "id"), "id")
+    account_id = _text(account_id, (*path, id_key), id_key)
     if not account_id:
-        raise _fail((*path, "id"), "the account id must not be empty")
+        raise _fail((*path, id_key), "the account id must not be empty")
     tier = raw.get("tier", "self-serve")
     if tier not in TIERS:
         raise _fail((*path, "tier"), f"unknown tier {tier!r}", "one of: " + ", ".join(TIERS))

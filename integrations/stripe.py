@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -144,7 +144,7 @@ def compute_mrr(subscriptions: list[Any]) -> MrrResult:
     if len(per_currency) > 1:
         others = ", ".join(sorted(c for c in per_currency if c != currency))
         problems.append(f"bills in several currencies: MRR counts {currency} only (also {others})")
-    mrr_major = to_major(per_currency[currency], currency).quantize(Decimal("0.01"))
+    mrr_major = to_major(per_currency[currency], currency).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     period_end = datetime.fromtimestamp(min(period_ends), tz=UTC).date() if period_ends else None
     return MrrResult(float(mrr_major), currency, period_end, tuple(statuses), canceling, tuple(problems))
 

@@ -56,7 +56,7 @@ class _StandIn:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._fail: list[tuple[int, str | None]] = []
+        self._fail: list[tuple[int, str | None, str]] = []
         self._delay = 0.0
         self.requests: list[LoggedRequest] = []
         self._server = LocalHTTPServer(self._handle)
@@ -74,10 +74,10 @@ class _StandIn:
         return self._server.url
 
     # test controls
-    def fail_next(self, count: int, status: int, *, retry_after: int | None = None) -> None:
-        """The next `count` requests get `status` with this service's error body."""
+    def fail_next(self, count: int, status: int, *, retry_after: int | None = None, path: str = "") -> None:
+        """The next `count` requests (to paths starting with `path`) get `status` and this service's error body."""
         with self._lock:
-            self._fail.extend([(status, None if retry_after is None else str(retry_after))] * count)
+            self._fail.extend([(status, None if retry_after is None else str(retry_after), path)] * count)
 
     def set_delay(self, seconds: float) -> None:
         """Every answer waits this long first (a slow service, for deadline tests)."""
@@ -87,6 +87,17 @@ class _StandIn:
     def clear_log(self) -> None:
         with self._lock:
             self.requests.clear()
+
+    def reset(self) -> None:
+        """Forget all data, injected failures, delay and the request log."""
+        with self._lock:
+            self.requests.clear()
+            self._fail.clear()
+            self._delay = 0.0
+            self._reset_data()
+
+    def _reset_data(self) -> None:
+        raise NotImplementedError
 
     # request handling
     def _handle(self, request: Request) -> Response:
@@ -99,11 +110,12 @@ class _StandIn:
                 LoggedRequest(request.method, request.path, request.query, dict(request.headers), body)
             )
             delay = self._delay
-            failure = self._fail.pop(0) if self._fail else None
+            index = next((i for i, f in enumerate(self._fail) if request.path.startswith(f[2])), None)
+            failure = self._fail.pop(index) if index is not None else None
         if delay:
             time.sleep(delay)
         if failure is not None:
-            status, retry_after = failure
+            status, retry_after, _path = failure
             response = self._failure(status)
             if retry_after is not None:
                 response.headers["Retry-After"] = retry_after
@@ -156,6 +168,10 @@ class HubSpotStandIn(_StandIn):
         self.companies: dict[str, dict[str, str]] = {}  # company id -> properties (all strings)
         self.owners: dict[str, dict[str, Any]] = {}  # owner id -> owner object
         self._ids = itertools.count(9_000_001)
+
+    def _reset_data(self) -> None:
+        self.companies.clear()
+        self.owners.clear()
 
     def add_company(self, properties: Mapping[str, Any], company_id: str | None = None) -> str:
         """Store a company; values are stringified like HubSpot does (None -> "")."""
@@ -305,6 +321,11 @@ class StripeStandIn(_StandIn):
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self._seq = itertools.count(1)
+
+    def _reset_data(self) -> None:
+        self.customers.clear()
+        self.subscriptions.clear()
+        self.charges.clear()
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_Sbx{next(self._seq):010d}"
@@ -548,6 +569,10 @@ class LinearStandIn(_StandIn):
         self._graphql_errors: list[str] = []
         self._numbers = itertools.count(101)
 
+    def _reset_data(self) -> None:
+        self.issues.clear()
+        self._graphql_errors.clear()
+
     def add_issue(
         self,
         title: str,
@@ -689,8 +714,17 @@ class CrmSandbox:
         return self
 
     def stop(self) -> None:
+        # Stop the three at once: each shutdown waits out its server's poll interval.
+        stoppers = [threading.Thread(target=s.stop) for s in (self.hubspot, self.stripe, self.linear)]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
+
+    def reset(self) -> None:
+        """Empty all three stand-ins (data, failures, delays, logs): reuse one sandbox across tests."""
         for stand_in in (self.hubspot, self.stripe, self.linear):
-            stand_in.stop()
+            stand_in.reset()
 
     def __enter__(self) -> CrmSandbox:
         return self.start()
