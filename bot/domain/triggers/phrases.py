@@ -93,6 +93,11 @@ CONTACT_VERBS = [
     "messaging",
     "email",
     "emailing",
+    "be connected",
+    "be transferred",
+    "get connected",
+    "get transferred",
+    "be put through",
 ]
 DESIRE_VERBS = [
     "want",
@@ -327,11 +332,19 @@ _R4 = re.compile(
     r"escalate$|put me through|hand me (?:over|off)|pass me (?:on|over|along)|"
     r"speak to (?:a |an )?(?:real|live) one|talk to (?:a |an )?(?:real|live) one)\b"
 )
+_R2B = re.compile(
+    rf"\b(?P<verb>help|callback|call back|call|answer|support|assistance|reply|response) from (?:(?:{_F}) ){{0,4}}(?P<noun>{_P})\b"
+)
+_R5B = re.compile(
+    rf"\b(?:can|could|will|would|please|may|need|want|have) (?:a |an |the |some |one of your )?(?:(?:real|live|actual) )?"
+    rf"(?P<noun>{_P}) (?:please )?(?P<verb>help|assist|look at|look into|take a look|review|handle|check|call|contact|phone|"
+    rf"sort out|deal with) (?:me|this|it|my|us|our)\b"
+)
 _R5 = re.compile(
     rf"\b(?P<noun>{_P}) (?:(?:to|should|must|please|can|could|will|would|who|that|needs|need|has|have) ){{0,3}}(?P<verb>call|contact|phone|ring|email|reach out to|get back to|get in touch with) me\b"
 )
 _R6 = re.compile(
-    rf"\b(?:is there|are there|is|are) (?:a |an |any |some )?(?:real |actual |live )?(?P<noun>{_P}|anyone|anybody|someone|somebody)(?: (?:there|here|around|available|real|i can (?:talk|speak|chat) (?:to|with)))\b"
+    rf"(?:\b(?:is there|are there|is|are) |^)(?:a |an |any |some )?(?:real |actual |live )?(?P<noun>{_P}|anyone|anybody|someone|somebody)(?: (?:there|here|around|available|real|i can (?:talk|speak|chat) (?:to|with)))\b"
 )
 _RBOT = re.compile(
     r"\b(?:not|no|stop|hate|done with|sick of|tired of) (?:a |the |this |your |talking to (?:a |the |this )?)?(?:bot|robot|machine|ai|chatbot|automated)s?\b.*\b(?:human|person|agent|someone|somebody|people)\b"
@@ -350,10 +363,20 @@ _INFO_WORDS = frozenset(
         "phone",
         "open",
         "opening",
-        "available",
         "availability",
         "schedule",
         "when",
+        "weekend",
+        "weekends",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "holidays",
+        "holiday",
     ]
 )
 _REQUIREMENT_Q = re.compile(
@@ -363,7 +386,8 @@ _POST_NEGATION = re.compile(
     r"^(?: (?:is|are|will be|would be|would|will|is really))? (?:not|never) (?:needed|necessary|required|be needed|be necessary)\b|^ ?(?:no thanks|not needed|unnecessary)\b"
 )
 _POST_INDIRECT = re.compile(
-    r"^ and (?:ask|find out|check|see|learn|tell me)\b(?: (?:them|him|her|it))? (?:how|what|when|where|why|whether|if|about)\b"
+    r"^(?:to )?(?:tell|explain|explain to|show|let|inform|teach) (?:me|us)(?: know)? (?:how|what|when|where|why|which|who|whether|if|about)\b|"
+    r"^ ?and (?:ask|find out|check|see|learn|tell me)\b(?: (?:them|him|her|it))? (?:how|what|when|where|why|whether|if|about)\b"
 )
 
 
@@ -416,6 +440,8 @@ def find_human_request(norm: Normalised) -> list[Hit]:
         if _REQUIREMENT_Q.match(s):
             continue
         for pattern, rule in (
+            (_R2B, "R2"),
+            (_R5B, "R5"),
             (_R1, "R1"),
             (_R1S, "R1"),
             (_R2, "R2"),
@@ -437,7 +463,7 @@ def find_human_request(norm: Normalised) -> list[Hit]:
             after = s[m.end() :]
             if _POST_NEGATION.match(after):
                 continue
-            if pattern is _R1S and _INFO_WORDS.intersection(clause):
+            if (pattern is _R1S or pattern is _R6) and _INFO_WORDS.intersection(clause):
                 continue  # "what hours can I contact customer service": a question about the service
             verb = m.groupdict().get("verb") or ""
             if verb and _indirect(verb, after.strip()):

@@ -289,7 +289,7 @@ def correct_token(token: str) -> str:
     starts with the target's first letter and is within OSA distance 1 of it (2 for targets of 8+
     characters). OSA counts a transposition ("agnet") as one edit.
     """
-    if len(token) < 4 or token in PROTECTED_WORDS or token in _TARGET_SET or not token.isalpha():
+    if len(token) < 4 or token in _TARGET_SET or token in PROTECTED_WORDS or not token.isalpha():
         return token
     best = extractOne(token, _CHOICES, scorer=OSA.distance, score_cutoff=2)
     if best is None:
@@ -307,6 +307,7 @@ def correct_token(token: str) -> str:
 
 
 _TARGET_SET = frozenset(FUZZY_TARGETS)
+PROTECTED_WORDS = PROTECTED_WORDS - _TARGET_SET
 # Targets first: on equal distance a target wins, so that a typo is never blocked by a far real word.
 _CHOICES: tuple[str, ...] = FUZZY_TARGETS + tuple(sorted(PROTECTED_WORDS))
 
