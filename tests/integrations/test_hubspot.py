@@ -41,7 +41,7 @@ def http() -> Iterator[httpx.Client]:
 
 def client(sandbox: CrmSandbox, http: httpx.Client, **kwargs: object) -> HubSpotClient:
     kwargs.setdefault("search_rate_per_second", None)
-    return sandbox.hubspot_client(http, **kwargs)  # type: ignore[arg-type]
+    return sandbox.hubspot_client(http, **kwargs)
 
 
 ACME = {
