@@ -72,11 +72,15 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, float]] = {
     "conversations.open": (50, 60.0),
     "conversations.replies": (50, 60.0),
     "users.lookupByEmail": (50, 60.0),
+    "reactions.add": (50, 60.0),
+    "chat.delete": (50, 60.0),
     "chat.postEphemeral": (100, 60.0),
     "views.open": (100, 60.0),
     "views.update": (100, 60.0),
     "views.publish": (100, 60.0),
     "users.info": (100, 60.0),
+    "files.getUploadURLExternal": (100, 60.0),
+    "files.completeUploadExternal": (100, 60.0),
 }
 DEFAULT_CHANNEL_POST_LIMIT = (1.0, 5)  # (messages per second per channel, burst allowance)
 
@@ -84,6 +88,9 @@ DEFAULT_CHANNEL_POST_LIMIT = (1.0, 5)  # (messages per second per channel, burst
 JSON_METHODS = frozenset(
     {
         "auth.test",
+        "chat.delete",
+        "reactions.add",
+        "files.completeUploadExternal",
         "chat.postMessage",
         "chat.update",
         "chat.postEphemeral",
@@ -178,6 +185,7 @@ class FakeSlack:
         self._home_views: dict[str, dict[str, Any]] = {}
         self._triggers: dict[str, dict[str, Any]] = {}
         self._response_urls: dict[str, dict[str, Any]] = {}
+        self._files: dict[str, dict[str, Any]] = {}
         self._calls: list[dict[str, Any]] = []
         self._last_ts_us = 0
         self._ids = itertools.count(1)
@@ -527,6 +535,12 @@ class FakeSlack:
             return self._view_users.get(view_id)
 
     @property
+    def files(self) -> dict[str, dict[str, Any]]:
+        """Uploaded files by id: name, title, length, data (bytes), channels."""
+        with self._lock:
+            return copy.deepcopy(self._files)
+
+    @property
     def home_views(self) -> dict[str, dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(self._home_views)
@@ -649,6 +663,8 @@ class FakeSlack:
             return self._handle_api(req, req.path[len("/api/") :])
         if req.path.startswith("/response/"):
             return self._handle_response_url(req, req.path[len("/response/") :])
+        if req.path.startswith("/upload/"):
+            return self._handle_upload(req, req.path[len("/upload/") :])
         return text_response("not found", status=404)
 
     def _parse_args(self, req: Request, method: str) -> tuple[dict[str, Any], str | None, bool]:
@@ -1135,6 +1151,119 @@ class FakeSlack:
         self._home_views[str(user)] = built
         self._view_users[built["id"]] = str(user)
         return {"view": copy.deepcopy(built)}, {}
+
+    def _m_chat_delete(self, args: dict[str, Any]) -> _Result:
+        chan = self._channel_arg(args)
+        ts = args.get("ts")
+        if not ts or str(ts) not in chan.messages:
+            raise SlackError("message_not_found")
+        if chan.messages[str(ts)].get("bot_id") != self.bot_id:
+            raise SlackError("cant_delete_message")
+        del chan.messages[str(ts)]
+        return {"channel": chan.info["id"], "ts": str(ts)}, {}
+
+    def _m_reactions_add(self, args: dict[str, Any]) -> _Result:
+        if not args.get("channel") or not args.get("timestamp"):
+            raise SlackError("no_item_specified")
+        chan = self._channel_arg(args)
+        name = str(args.get("name") or "").strip(":")
+        if not name or not re.fullmatch(r"[a-z0-9_+\-']+(::skin-tone-[2-6])?", name):
+            raise SlackError("invalid_name")
+        msg = chan.messages.get(str(args["timestamp"]))
+        if msg is None:
+            raise SlackError("message_not_found")
+        reactions = msg.setdefault("reactions", [])
+        reaction = next((r for r in reactions if r["name"] == name), None)
+        if reaction is None:
+            reaction = {"name": name, "users": [], "count": 0}
+            reactions.append(reaction)
+        if self.bot_user_id in reaction["users"]:
+            raise SlackError("already_reacted")
+        reaction["users"].append(self.bot_user_id)
+        reaction["count"] = len(reaction["users"])
+        return {}, {}
+
+    def _m_files_upload(self, args: dict[str, Any]) -> _Result:
+        raise SlackError("method_deprecated")  # PLATFORM-FACTS: files.upload is retired
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> _Result:
+        filename = args.get("filename")
+        try:
+            length = int(args.get("length", ""))
+        except (TypeError, ValueError):
+            raise SlackError("missing_argument") from None
+        if not filename or length < 0:
+            raise SlackError("missing_argument")
+        file_id = self._new_id("F")
+        self._files[file_id] = {
+            "id": file_id,
+            "name": str(filename),
+            "title": str(filename),
+            "length": length,
+            "alt_txt": args.get("alt_txt"),
+            "data": None,
+            "channels": [],
+            "completed": False,
+        }
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}, {}
+
+    def _handle_upload(self, req: Request, file_id: str) -> Response:
+        with self._lock:
+            record = self._files.get(file_id)
+            if record is None or record["completed"] or req.method != "POST":
+                return text_response("not found", status=404)
+            record["data"] = req.body
+        return text_response(f"OK - {len(req.body)}")
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> _Result:
+        raw = args.get("files")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError:
+            raise SlackError("invalid_arguments") from None
+        if not isinstance(items, list) or not items:
+            raise SlackError("invalid_arguments")
+        records = []
+        for item in items:
+            record = self._files.get(str(item.get("id") if isinstance(item, dict) else ""))
+            if record is None or record["data"] is None or record["completed"]:
+                raise SlackError("file_not_found")
+            records.append((record, item))
+        channel_id = args.get("channel_id") or args.get("channels")
+        chan = None
+        if channel_id:
+            chan = self._channels.get(str(channel_id).split(",")[0])
+            if chan is None:
+                raise SlackError("channel_not_found")
+        if args.get("blocks"):
+            errors = validate_blocks(args["blocks"], "message")
+            if errors:
+                raise _blocks_error("invalid_blocks", errors)
+        out = []
+        for record, item in records:
+            record["completed"] = True
+            if item.get("title"):
+                record["title"] = item["title"]
+            out.append({"id": record["id"], "title": record["title"], "name": record["name"]})
+        if chan is not None:
+            msg = self._bot_message(
+                {"text": args.get("initial_comment") or "", "blocks": args.get("blocks")}, self._new_ts()
+            )
+            msg["files"] = copy.deepcopy(out)
+            msg["upload"] = True
+            thread_ts = args.get("thread_ts")
+            self._store(chan.info["id"], msg, str(thread_ts) if thread_ts in chan.messages else None)
+            for record, _ in records:
+                record["channels"].append(chan.info["id"])
+        return {"files": out}, {}
+
+    def _m_files_info(self, args: dict[str, Any]) -> _Result:
+        record = self._files.get(str(args.get("file") or ""))
+        if record is None or not record["completed"]:
+            raise SlackError("file_not_found")
+        info = {k: v for k, v in record.items() if k not in ("data", "completed", "length")}
+        info["size"] = record["length"]
+        return {"file": info}, {}
 
     # ------------------------------------------------------------------ response_url
     def _handle_response_url(self, req: Request, key: str) -> Response:

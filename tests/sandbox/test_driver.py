@@ -59,8 +59,18 @@ CARD_BLOCKS = [
         "type": "actions",
         "block_id": "card_actions",
         "elements": [
-            {"type": "button", "action_id": "claim", "value": "esc-1", "text": {"type": "plain_text", "text": "Claim"}},
-            {"type": "button", "action_id": "note", "value": "esc-1", "text": {"type": "plain_text", "text": "Note"}},
+            {
+                "type": "button",
+                "action_id": "claim",
+                "value": "esc-1",
+                "text": {"type": "plain_text", "text": "Claim"},
+            },
+            {
+                "type": "button",
+                "action_id": "note",
+                "value": "esc-1",
+                "text": {"type": "plain_text", "text": "Note"},
+            },
         ],
     },
 ]
@@ -195,7 +205,9 @@ def test_url_verification_echoes_challenge(driver: SlackDriver) -> None:
 # ------------------------------------------------------------------ events
 
 
-def test_user_says_delivers_slack_connect_message_event(driver: SlackDriver, baton: Baton, fake: FakeSlack) -> None:
+def test_user_says_delivers_slack_connect_message_event(
+    driver: SlackDriver, baton: Baton, fake: FakeSlack
+) -> None:
     result = driver.user_says("C0SHARED", "U0CUST", "I want a refund")
     assert result.ok and result.status == 200 and result.retries == 0
     assert fake.message("C0SHARED", result.ts or "")["text"] == "I want a refund"  # type: ignore[index]
@@ -242,7 +254,9 @@ def test_internal_channel_and_subtype(driver: SlackDriver, baton: Baton) -> None
     assert body["event"]["subtype"] == "channel_join"
 
 
-def test_redeliver_keeps_event_id_and_resend_as_new_event_changes_it(driver: SlackDriver, baton: Baton) -> None:
+def test_redeliver_keeps_event_id_and_resend_as_new_event_changes_it(
+    driver: SlackDriver, baton: Baton
+) -> None:
     first = driver.user_says("C0SHARED", "U0CUST", "hello <@U0BATON>")
     dup = driver.redeliver(first.envelope)
     mention = driver.resend_as_new_event(first.envelope, event_type="app_mention")
@@ -379,7 +393,9 @@ def post_card(fake: FakeSlack, channel: str = "C0SHARED") -> str:
     return str(client.chat_postMessage(channel=channel, text="Refund request", blocks=CARD_BLOCKS)["ts"])
 
 
-def test_click_reaches_bolt_and_its_trigger_opens_a_modal(driver: SlackDriver, baton: Baton, fake: FakeSlack) -> None:
+def test_click_reaches_bolt_and_its_trigger_opens_a_modal(
+    driver: SlackDriver, baton: Baton, fake: FakeSlack
+) -> None:
     ts = post_card(fake)
     resp = driver.click("U0CUST", ts, "C0SHARED", "claim")
     assert resp.status_code == 200
@@ -424,7 +440,9 @@ def test_submit_view_sends_state_in_slack_shape(driver: SlackDriver, baton: Bato
     ts = post_card(fake)
     driver.click("U0AGENT", ts, "C0SHARED", "claim")
     view_id = fake.views[-1]["id"]
-    resp = driver.submit_view("U0AGENT", view_id, {"note": {"text": "call them"}, "urgency": {"pick": "high"}})
+    resp = driver.submit_view(
+        "U0AGENT", view_id, {"note": {"text": "call them"}, "urgency": {"pick": "high"}}
+    )
     assert resp.status_code == 200
     body = baton.seen[-1]
     assert body["type"] == "view_submission"

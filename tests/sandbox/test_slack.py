@@ -576,3 +576,79 @@ def test_post_as_user_records_human_message(fake: FakeSlack) -> None:
 
 def test_plain_http_404_outside_the_api(fake: FakeSlack) -> None:
     assert httpx.get(fake.url + "/elsewhere").status_code == 404
+
+
+# ------------------------------------------------------------------ reactions, delete, files
+
+
+def test_reactions_add(client: WebClient, fake: FakeSlack) -> None:
+    msg = fake.post_as_user("C0SHARED", "U0CUST", "help")
+    client.reactions_add(channel="C0SHARED", timestamp=msg["ts"], name="eyes")
+    assert fake.message("C0SHARED", msg["ts"])["reactions"] == [  # type: ignore[index]
+        {"name": "eyes", "users": ["U0BATON"], "count": 1}
+    ]
+    cases = [
+        ({"channel": "C0SHARED", "timestamp": msg["ts"], "name": "eyes"}, "already_reacted"),
+        ({"channel": "C0SHARED", "timestamp": "1.000001", "name": "eyes"}, "message_not_found"),
+        ({"channel": "C0SHARED", "timestamp": msg["ts"], "name": "Not An Emoji"}, "invalid_name"),
+        ({"channel": "C0SHARED", "name": "eyes"}, "no_item_specified"),
+    ]
+    for kwargs, error in cases:
+        err = error_of(lambda kwargs=kwargs: client.api_call("reactions.add", json=kwargs))
+        assert err.response["error"] == error, kwargs
+
+
+def test_chat_delete(client: WebClient, fake: FakeSlack) -> None:
+    ts = client.chat_postMessage(channel="C0TEAM", text="oops")["ts"]
+    human = fake.post_as_user("C0TEAM", "U0AGENT", "mine")
+    err = error_of(lambda: client.chat_delete(channel="C0TEAM", ts=human["ts"]))
+    assert err.response["error"] == "cant_delete_message"
+    assert client.chat_delete(channel="C0TEAM", ts=ts)["ts"] == ts
+    assert fake.message("C0TEAM", ts) is None
+    assert (
+        error_of(lambda: client.chat_delete(channel="C0TEAM", ts=ts)).response["error"] == "message_not_found"
+    )
+
+
+def test_files_upload_v2_through_local_upload_url(client: WebClient, fake: FakeSlack) -> None:
+    parent = fake.post_as_user("C0TEAM", "U0AGENT", "/escalations week")
+    resp = client.files_upload_v2(
+        channel="C0TEAM",
+        content=b"\x89PNG fake chart",
+        filename="week.png",
+        title="Escalations this week",
+        initial_comment="Weekly report",
+        thread_ts=parent["ts"],
+    )
+    file_id = resp["files"][0]["id"]
+    stored = fake.files[file_id]
+    assert stored["data"] == b"\x89PNG fake chart"
+    assert stored["title"] == "Escalations this week"
+    assert stored["channels"] == ["C0TEAM"]
+    shared = fake.thread("C0TEAM", parent["ts"])[-1]
+    assert shared["text"] == "Weekly report"
+    assert shared["files"][0]["id"] == file_id
+    assert [c["method"] for c in fake.calls][-2:] == [
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
+
+
+def test_files_errors(client: WebClient, fake: FakeSlack) -> None:
+    assert error_of(lambda: client.api_call("files.upload", data={"channels": "C0TEAM"})).response[
+        "error"
+    ] == ("method_deprecated")
+    err = error_of(lambda: client.files_getUploadURLExternal(filename="x.png", length="lots"))  # type: ignore[arg-type]
+    assert err.response["error"] == "missing_argument"
+    ticket = client.files_getUploadURLExternal(filename="x.png", length=3)
+    # completing before the bytes were uploaded: the file does not exist yet
+    err = error_of(
+        lambda: client.files_completeUploadExternal(files=[{"id": ticket["file_id"]}], channel_id="C0TEAM")
+    )
+    assert err.response["error"] == "file_not_found"
+    assert httpx.post(ticket["upload_url"], content=b"abc").status_code == 200
+    err = error_of(
+        lambda: client.files_completeUploadExternal(files=[{"id": ticket["file_id"]}], channel_id="C0NOPE")
+    )
+    assert err.response["error"] == "channel_not_found"
+    assert httpx.post(fake.url + "/upload/F0NOPE", content=b"abc").status_code == 404
