@@ -101,8 +101,11 @@ def parse_oncall(doc: Mapping[str, Any], team_name: str) -> OnCallConfig:
         except ValueError:
             raise PolicyError(path + ("start",), f"bad start time {raw_start!r}",
                               'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"') from None
-    else:
+    elif raw_start is None:
         raise PolicyError(path + ("start",), "a rotation needs `start`",
+                          'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"')
+    else:
+        raise PolicyError(path + ("start",), f"bad start time {raw_start!r}: a date alone has no handoff time",
                           'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"')
     if start.tzinfo is None:
         raise PolicyError(path + ("start",), f"start {raw_start!r} has no UTC offset",

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -54,6 +54,7 @@ def test_team_defaults_oncall_is_inherited():
         ({"provider": "pagerduty", "schedule": "P1"}, ("schedule",), "unknown key"),
         ({**ROTATION, "start": "next monday"}, ("start",), "bad start"),
         ({**ROTATION, "start": "2026-11-02T09:00:00"}, ("start",), "no UTC offset"),
+        ({**ROTATION, "start": date(2026, 11, 2)}, ("start",), "a date alone"),
         ({k: v for k, v in ROTATION.items() if k != "start"}, ("start",), "needs `start`"),
         ({**ROTATION, "handoff": "fortnightly"}, ("handoff",), "bad duration"),
         ({**ROTATION, "handoff": "30s"}, ("handoff",), "at least"),
@@ -67,6 +68,12 @@ def test_bad_oncall(oncall, path_tail, fragment):
         parse_oncall(doc(oncall, timezone="America/New_York"), "t")
     assert e.value.path == ("teams", "t", "oncall") + path_tail
     assert fragment in e.value.message
+
+
+def test_rotation_start_may_come_as_a_yaml_datetime():
+    start = datetime(2026, 11, 2, 9, tzinfo=NY)
+    cfg = parse_oncall(doc({**ROTATION, "start": start}), "t")
+    assert cfg.start == start and cfg.start.tzinfo is UTC
 
 
 def test_weekly_rotation_hands_over_at_start_time():
