@@ -139,7 +139,7 @@ def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
                 n = len(spec.matcher.phrases.findall(norm.text)) or 1
                 counts[spec.category] = counts.get(spec.category, 0) + n
     ratio, letters = shout_ratio(raw)
-    fp = fingerprint(norm.tokens)
+    fp, content_words = fingerprint(norm.tokens)
     return MessageAnalysis(
         ref=message.ref,
         role=message.role,
@@ -150,7 +150,7 @@ def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
         shout=round(ratio, 4),
         letters=letters,
         fingerprint=fp,
-        words=len(fp.split()) if fp else 0,
+        words=content_words,
         resolved=bool(_RESOLVED.search(norm.text)),
         head=_head(raw),
     )
@@ -225,7 +225,7 @@ def _fire(spec: TriggerSpec, seg: str, evidence: list[Evidence]) -> FiredTrigger
     )
 
 
-def _signal(  # noqa: C901 - one small branch per detector reads better than a dispatch table here
+def _signal(
     spec: TriggerSpec,
     seg: str,
     conv: list[tuple[Message, MessageAnalysis]],
@@ -342,7 +342,9 @@ def _signal(  # noqa: C901 - one small branch per detector reads better than a d
         best_n, best_i = 1, -1
         for i in range(1, len(qs)):
             fi = qs[i][1].fingerprint
-            n = 1 + sum(1 for j in range(i) if fuzz.ratio(fi, qs[j][1].fingerprint, score_cutoff=sim))
+            n = 1 + sum(
+                1 for j in range(i) if fuzz.token_sort_ratio(fi, qs[j][1].fingerprint, score_cutoff=sim)
+            )
             if n >= best_n and n > 1:
                 best_n, best_i = n, i
         if best_i >= 0 and best_n >= times:
@@ -453,6 +455,9 @@ def decide(
     """The decision for a conversation at `now`, from per-message analyses (cheap; pure; deterministic)."""
     now = to_utc(now)
     conv = _fresh(history, config)
+    # A human agent's reply answers what came before it: signals are read from the messages after it.
+    last_agent = max((i for i, (_, a) in enumerate(conv) if a.role == "agent"), default=-1)
+    conv = conv[last_agent + 1 :]
     customers = [(m, a) for m, a in conv if a.role == "customer"]
     segment = config.segment_of(account.tier, account.mrr)
 

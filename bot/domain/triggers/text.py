@@ -398,12 +398,13 @@ def shout_ratio(text: str) -> tuple[float, int]:
     return upper / len(letters), len(letters)
 
 
-def fingerprint(tokens: tuple[str, ...]) -> str:
-    """Order-insensitive content words of a message, for the repeated-question comparison."""
-    words = sorted({t for t in tokens if t not in CLAUSE_PUNCT and t not in _STOPWORDS})
-    return " ".join(words)
+def fingerprint(tokens: tuple[str, ...]) -> tuple[str, int]:
+    """(the message's words without punctuation, how many content words) for the repetition check."""
+    words = [t for t in tokens if t not in CLAUSE_PUNCT]
+    return " ".join(words), sum(1 for t in words if t not in _STOPWORDS)
 
 
+# Words that do not make a message a question of its own ("ok thanks", "yes please").
 _STOPWORDS = frozenset(
     [
         "a",
@@ -461,12 +462,15 @@ _STOPWORDS = frozenset(
         "thank",
         "ok",
         "okay",
-        "what",
-        "how",
-        "why",
-        "when",
-        "where",
-        "which",
-        "who",
+        "yes",
+        "no",
+        "yeah",
+        "yep",
+        "nope",
+        "sure",
+        "fine",
+        "right",
+        "great",
+        "cool",
     ]
 )
