@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.cards import RESOLVE_MODAL, RESOLVE_NOTE_ACTION, RESOLVE_NOTE_BLOCK, Action
@@ -24,46 +24,44 @@ def _escalation_id(body: dict[str, Any]) -> int | None:
         return None
 
 
-def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    user, _ = _who(body)
-    if channel and user:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
+def _tell(respond: Respond, text: str) -> None:
+    """An ephemeral answer through response_url: it reaches the clicker even if they are not a channel member."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(Action.CLAIM.value)
-    def on_claim(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_claim(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         esc_id = _escalation_id(body)
         user, team = _who(body)
         if esc_id is None:
-            return _tell(client, body, "That button is not attached to an escalation.")
+            return _tell(respond, "That button is not attached to an escalation.")
         result = flows.claim(deps, esc_id, user, team)
         if not result.ok:
-            _tell(client, body, result.message)
+            _tell(respond, result.message)
 
     @app.action(Action.RELEASE.value)
-    def on_release(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_release(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         esc_id = _escalation_id(body)
         user, team = _who(body)
         if esc_id is None:
-            return _tell(client, body, "That button is not attached to an escalation.")
+            return _tell(respond, "That button is not attached to an escalation.")
         result = flows.release(deps, esc_id, user, team)
         if not result.ok:
-            _tell(client, body, result.message)
+            _tell(respond, result.message)
 
     @app.action(Action.RESOLVE.value)
-    def on_resolve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_resolve(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         esc_id = _escalation_id(body)
         _, team = _who(body)
         if esc_id is None:
-            return _tell(client, body, "That button is not attached to an escalation.")
+            return _tell(respond, "That button is not attached to an escalation.")
         result, view = flows.resolve_modal(deps, esc_id, team)
         if view is None:
-            return _tell(client, body, result.message)
+            return _tell(respond, result.message)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(RESOLVE_MODAL)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot import cards
 from bot.deps import Deps
 from bot.flows import effects, escalate, sla
+from bot.flows.escalate import unique
 from storage import repo
 from storage.db import session_scope
 from storage.models import CLAIMED, OPEN, RESOLVED, Escalation
@@ -43,9 +44,9 @@ def claim(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
                 return ClickResult(False, f"Already claimed by {who}.")
             return ClickResult(False, "This escalation is already resolved.")
         repo.log(session, esc_id, now, "claimed", actor=user, via="button")
-        escalate.enqueue_effect(session, esc_id, "update_card", now, key=f"claim:{user}:{now.isoformat()}")
+        escalate.enqueue_effect(session, esc_id, "update_card", now, key=unique())
         escalate.enqueue_effect(
-            session, esc_id, "notify_claimed", now, key=f"{user}:{now.isoformat()}", user=user, team=esc.team
+            session, esc_id, "notify_claimed", now, key=unique(), user=user, team=esc.team
         )
         sla.on_stop(session, deps, esc_id, now)
     effects.run_for(deps, esc_id)
@@ -67,7 +68,7 @@ def release(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
             esc.sla_note = note
             session.add(esc)
         repo.log(session, esc_id, now, "released", actor=user)
-        escalate.enqueue_effect(session, esc_id, "update_card", now, key=f"release:{now.isoformat()}")
+        escalate.enqueue_effect(session, esc_id, "update_card", now, key=unique())
     effects.run_for(deps, esc_id)
     return ClickResult(True)
 

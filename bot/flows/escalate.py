@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlmodel import Session
@@ -13,6 +14,11 @@ from storage import repo
 from storage.models import Conversation, Escalation, OutboxItem
 
 URGENCY_RANK = {"immediate": 2, "queued": 1}
+
+
+def unique() -> str:
+    """A dedup key for effects that may legitimately happen many times (card re-renders, notes)."""
+    return uuid.uuid4().hex
 
 
 def enqueue_effect(
@@ -101,7 +107,7 @@ def _grow(session: Session, esc: Escalation, fired: tuple[FiredTrigger, ...], no
     session.add(esc)
     assert esc.id is not None
     repo.log(session, esc.id, now, "reasons_added", triggers=[t.to_dict() for t in new])
-    enqueue_effect(session, esc.id, "update_card", now, key=str(len(esc.triggers)))
+    enqueue_effect(session, esc.id, "update_card", now, key=unique())
 
 
 def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now: datetime) -> bool:
@@ -110,6 +116,6 @@ def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now
     if not repo.claim(session, esc.id, user, now):
         return False
     repo.log(session, esc.id, now, "claimed", actor=user, via="thread reply")
-    enqueue_effect(session, esc.id, "update_card", now, key=f"claim:{user}")
+    enqueue_effect(session, esc.id, "update_card", now, key=unique())
     sla.on_stop(session, deps, esc.id, now)
     return True
