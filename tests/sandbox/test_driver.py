@@ -507,3 +507,11 @@ def test_signatures_use_real_time_even_with_a_virtual_clock(fake: FakeSlack, bat
     hour_ago = VirtualClock(SystemClock().now() - timedelta(hours=1))
     with SlackDriver(baton.url, SECRET, fake, signing_clock=hour_ago) as d:
         assert d.url_verification().status_code == 401
+
+
+def test_dm_event_has_channel_type_im(driver: SlackDriver, baton: Baton, fake: FakeSlack) -> None:
+    dm = WebClient(token=TOKEN, base_url=fake.base_url).conversations_open(users="U0AGENT")["channel"]["id"]
+    driver.user_says(dm, "U0AGENT", "status?")
+    event = baton.seen[-1]["event"]
+    assert (event["channel"], event["channel_type"]) == (dm, "im")
+    assert baton.seen[-1]["is_ext_shared_channel"] is False
