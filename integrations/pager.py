@@ -171,3 +171,31 @@ def _error_detail(response: httpx.Response) -> str:
     if isinstance(error, dict) and error.get("message"):
         parts.append(str(error["message"]))
     return " - ".join(parts)[:500]
+
+
+def make_pager(
+    provider: str,
+    client: httpx.Client,
+    *,
+    pagerduty_routing_key: str | None = None,
+    pagerduty_events_url: str | None = None,
+    opsgenie_api_key: str | None = None,
+    opsgenie_api_url: str | None = None,
+) -> Pager:
+    """The pager for a team's `oncall.provider` (OnCallConfig.provider): PagerDuty, Opsgenie, or NoPager for
+    `rotation` / `none`. Raises ValueError when the provider needs a key that is not configured."""
+    if provider == "pagerduty":
+        from integrations.pagerduty import EVENTS_URL, PagerDutyEvents
+
+        if not pagerduty_routing_key:
+            raise ValueError("oncall provider pagerduty needs PAGERDUTY_ROUTING_KEY")
+        return PagerDutyEvents(client, pagerduty_routing_key, pagerduty_events_url or EVENTS_URL)
+    if provider == "opsgenie":
+        from integrations.opsgenie import API_URL, OpsgenieAlerts
+
+        if not opsgenie_api_key:
+            raise ValueError("oncall provider opsgenie needs OPSGENIE_API_KEY")
+        return OpsgenieAlerts(client, opsgenie_api_key, opsgenie_api_url or API_URL)
+    if provider in ("rotation", "none"):
+        return NoPager()
+    raise ValueError(f"unknown pager provider {provider!r}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -102,8 +103,12 @@ class TeamHours:
         """The public holiday on this local date, or None."""
         if self.holiday_country is None:
             return None
-        name = _calendar(self.holiday_country, self.holiday_subdiv).get(day)
+        with _CALENDAR_LOCK:  # the library fills in years lazily: keep sweeps on several threads safe
+            name = _calendar(self.holiday_country, self.holiday_subdiv).get(day)
         return str(name) if name else None
+
+
+_CALENDAR_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=64)

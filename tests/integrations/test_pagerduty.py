@@ -259,3 +259,15 @@ def test_oncalls_garbage_answer():
     )
     with pytest.raises(OnCallLookupError):
         client.oncalls(schedule_ids=["P1"])
+
+
+def test_make_pager_picks_the_client_by_provider(http):
+    from integrations.opsgenie import OpsgenieAlerts
+    from integrations.pager import make_pager
+
+    assert isinstance(make_pager("pagerduty", http, pagerduty_routing_key=ROUTING_KEY), PagerDutyEvents)
+    assert isinstance(make_pager("opsgenie", http, opsgenie_api_key="k"), OpsgenieAlerts)
+    assert isinstance(make_pager("rotation", http), NoPager) and isinstance(make_pager("none", http), NoPager)
+    for provider in ("pagerduty", "opsgenie", "victorops"):
+        with pytest.raises(ValueError):
+            make_pager(provider, http)
