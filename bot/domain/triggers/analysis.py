@@ -35,7 +35,7 @@ class MessageAnalysis:
     sentiment: float | None = None  # VADER compound, customer messages only
     shout: float = 0.0  # share of upper-case letters
     letters: int = 0
-    fingerprint: str = ""  # the normalised words, for the repeated-question comparison
+    fingerprint: str = ""  # the normalised words, sorted, for the repeated-question comparison
     words: int = 0  # number of content words
     resolved: bool = False  # the customer says the problem is solved ("thanks, that worked")
     confidence: float | None = None  # the AI agent's confidence, `ai` messages only

@@ -123,7 +123,9 @@ class PhraseMatcher:
     phrases: re.Pattern[str] | None
     regexes: tuple[re.Pattern[str], ...]
     unless: re.Pattern[str] | None
-    unless_regexes: tuple[re.Pattern[str], ...] = ()
+    # A phrase can only match when one of its anchor words is among the message's tokens; None when a
+    # phrase is all wildcards (then the regex always runs).
+    anchors: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,23 @@ def _phrase_regex(phrases: list[str], path: Path) -> re.Pattern[str] | None:
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alts) + r")(?![a-z0-9])")
 
 
+def _anchors(phrases: list[str]) -> frozenset[str] | None:
+    """One exact word per phrase (its longest word without a wildcard); None if a phrase has none."""
+    out = set()
+    for phrase in phrases:
+        words = [
+            t
+            for raw in phrase.split()
+            if not raw.endswith("*")
+            for t in normalise(raw, fuzzy=False).tokens
+            if t not in ".,!?;:"
+        ]
+        if not words:
+            return None
+        out.add(max(words, key=len))
+    return frozenset(out)
+
+
 def _regexes(value: Any, path: Path) -> tuple[re.Pattern[str], ...]:
     out = []
     for i, pattern in enumerate(_str_list(value, path, "regex")):
@@ -451,6 +470,7 @@ def _parse_trigger(
             phrases=_phrase_regex(phrases, (*path, "phrases")),
             regexes=regexes,
             unless=_phrase_regex(unless, (*path, "unless")),
+            anchors=_anchors(phrases),
         )
     elif has_lists:
         key = next(k for k in ("phrases", "regex", "unless") if k in body)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
+from rapidfuzz.process import extract
 
 from bot.clock import to_utc
 from bot.domain.model import CATEGORIES, Account, Decision, Evidence, FiredTrigger, Message, Urgency
@@ -76,10 +77,8 @@ def _phrase_hits(spec: TriggerSpec, norm: Normalised, raw: str) -> list[Hit]:
     if m is None:
         return []
     text = norm.text
-    if m.unless is not None and m.unless.search(text):
-        return []
     hits: list[Hit] = []
-    if m.phrases is not None:
+    if m.phrases is not None and (m.anchors is None or not m.anchors.isdisjoint(norm.words)):
         for match in m.phrases.finditer(text):
             idx = text.count(" ", 0, match.start()) if match.start() else 0
             last = idx + match.group(0).count(" ")
@@ -101,7 +100,43 @@ def _phrase_hits(spec: TriggerSpec, norm: Normalised, raw: str) -> list[Hit]:
                 quote = raw[a2 : b2 if b2 != -1 else len(raw)].strip()
                 hits.append(Hit(spec.id, _head(quote, 200), found.group(0)[:100]))
                 break
+    if hits and m.unless is not None and m.unless.search(text):
+        return []
     return hits
+
+
+def _hint_count(spec: TriggerSpec, norm: Normalised, raw: str) -> int:
+    """How often a category-hint rule's phrases (and regexes) occur in a message."""
+    m = spec.matcher
+    if m is None:
+        return 0
+    n = 0
+    if m.phrases is not None and (m.anchors is None or not m.anchors.isdisjoint(norm.words)):
+        n += len(m.phrases.findall(norm.text))
+    n += sum(1 for rx in m.regexes if rx.search(raw))
+    if n and m.unless is not None and m.unless.search(norm.text):
+        return 0
+    return n
+
+
+_RESOLUTION_WORDS = frozenset(
+    [
+        "worked",
+        "works",
+        "fixed",
+        "solved",
+        "resolved",
+        "sorted",
+        "thanks",
+        "thank",
+        "helped",
+        "trick",
+        "good",
+        "set",
+        "now",
+        "did",
+    ]
+)
 
 
 def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
@@ -151,7 +186,7 @@ def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
         letters=letters,
         fingerprint=fp,
         words=content_words,
-        resolved=bool(_RESOLVED.search(norm.text)),
+        resolved=not _RESOLUTION_WORDS.isdisjoint(norm.words) and bool(_RESOLVED.search(norm.text)),
         head=_head(raw),
     )
 
@@ -230,28 +265,28 @@ def _signal(
     seg: str,
     conv: list[tuple[Message, MessageAnalysis]],
     customers: list[tuple[Message, MessageAnalysis]],
+    hits: dict[str, list[tuple[Message, Hit]]],
 ) -> FiredTrigger | None:
     d = spec.detector
     ev: list[Evidence]
     if d in ("human_request", "phrases"):
+        found = hits.get(spec.id)
+        if not found:
+            return None
         ev = [
             Evidence(
                 quote=h.quote, message_ref=m.ref, detail=f"matched “{h.detail}”" if d == "phrases" else ""
             )
-            for m, a in customers
-            for h in a.hits
-            if h.trigger == spec.id
+            for m, h in found
         ]
-        return _fire(spec, seg, ev) if ev else None
+        return _fire(spec, seg, ev)
     if d == "profanity":
         need = spec.param("messages", seg)
-        ev = [
-            Evidence(quote=h.quote, message_ref=m.ref)
-            for m, a in customers
-            for h in a.hits[:]
-            if h.trigger == spec.id
-        ]
-        if len({e.message_ref for e in ev} if all(e.message_ref for e in ev) else ev) >= need and ev:
+        found = hits.get(spec.id)
+        if not found:
+            return None
+        ev = [Evidence(quote=h.quote, message_ref=m.ref) for m, h in found]  # at most one hit per message
+        if len(ev) >= need:
             n = len(ev)
             ev = [
                 Evidence(
@@ -340,11 +375,10 @@ def _signal(
         )
         qs = [(m, a) for m, a in customers if a.words >= min_words]
         best_n, best_i = 1, -1
+        prints = [a.fingerprint for _, a in qs]
         for i in range(1, len(qs)):
-            fi = qs[i][1].fingerprint
-            n = 1 + sum(
-                1 for j in range(i) if fuzz.token_sort_ratio(fi, qs[j][1].fingerprint, score_cutoff=sim)
-            )
+            # fingerprints are sorted words, so a plain ratio is the token-sort ratio; extract loops in C
+            n = 1 + len(extract(prints[i], prints[:i], scorer=fuzz.ratio, score_cutoff=sim, limit=None))
             if n >= best_n and n > 1:
                 best_n, best_i = n, i
         if best_i >= 0 and best_n >= times:
@@ -459,6 +493,10 @@ def decide(
     last_agent = max((i for i, (_, a) in enumerate(conv) if a.role == "agent"), default=-1)
     conv = conv[last_agent + 1 :]
     customers = [(m, a) for m, a in conv if a.role == "customer"]
+    hits: dict[str, list[tuple[Message, Hit]]] = {}
+    for m, a in customers:
+        for h in a.hits:
+            hits.setdefault(h.trigger, []).append((m, h))
     segment = config.segment_of(account.tier, account.mrr)
 
     contexts: list[tuple[TriggerSpec, str]] = []
@@ -480,7 +518,7 @@ def decide(
             or not spec.applies_to(segment)
         ):
             continue
-        fired = _signal(spec, effective, conv, customers)
+        fired = _signal(spec, effective, conv, customers, hits)
         if fired is not None:
             signals.append(fired)
     order = {spec.id: spec.order for spec in config.triggers}

@@ -8,6 +8,8 @@ from typing import Any
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
 
 @lru_cache(maxsize=1)
 def _analyzer() -> Any:
@@ -21,7 +23,13 @@ def compound(text: str) -> float:
     # VADER reads at most what a human would: a very long paste is scored on its start and end.
     if len(text) > 4000:
         text = text[:2000] + " " + text[-2000:]
-    return round(float(_analyzer().polarity_scores(text)["compound"]), 4)
+    analyzer = _analyzer()
+    if text.isascii():
+        # VADER scores only words of its lexicon; a message with none of them scores exactly 0.
+        lexicon = analyzer.lexicon
+        if not any(w in lexicon or w.strip(_PUNCT) in lexicon for w in text.lower().split()):
+            return 0.0
+    return round(float(analyzer.polarity_scores(text)["compound"]), 4)
 
 
 def window_stats(scores: Sequence[float]) -> tuple[float, float]:

@@ -327,10 +327,8 @@ class Normalised:
     tokens: tuple[str, ...]
     spans: tuple[tuple[int, int], ...]  # per token: where its source word is in the original text
     source: str
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.tokens)
+    text: str = ""  # the tokens joined by single spaces: what phrase rules match against
+    words: frozenset[str] = frozenset()  # the distinct tokens, for cheap "can this rule match?" checks
 
     def clauses(self) -> list[tuple[int, tuple[str, ...]]]:
         """(index of first token, tokens) of each run between clause punctuation (and before "but")."""
@@ -386,7 +384,7 @@ def normalise(text: str, fuzzy: bool = True) -> Normalised:
                 out = _split_glued(raw) if fixed == raw and raw not in _TARGET_SET else (fixed,)
         tokens.extend(out)
         spans.extend([span] * len(out))
-    return Normalised(tuple(tokens), tuple(spans), text)
+    return Normalised(tuple(tokens), tuple(spans), text, " ".join(tokens), frozenset(tokens))
 
 
 def shout_ratio(text: str) -> tuple[float, int]:
@@ -399,8 +397,9 @@ def shout_ratio(text: str) -> tuple[float, int]:
 
 
 def fingerprint(tokens: tuple[str, ...]) -> tuple[str, int]:
-    """(the message's words without punctuation, how many content words) for the repetition check."""
-    words = [t for t in tokens if t not in CLAUSE_PUNCT]
+    """(the message's words, sorted, without punctuation; how many content words), for the repetition
+    check: comparing sorted words makes "my order 123, where is it" match "where is my order 123"."""
+    words = sorted(t for t in tokens if t not in CLAUSE_PUNCT)
     return " ".join(words), sum(1 for t in words if t not in _STOPWORDS)
 
 
