@@ -271,7 +271,8 @@ def build_card(view: CardView) -> dict[str, Any]:
     reasons = list(view.triggers)[:MAX_REASONS]
     if reasons:
         more = len(view.triggers) - len(reasons)
-        why = "*Why Baton escalated*\n" + "\n".join(_reason_line(t) for t in reasons)
+        budget = (TEXT_LIMIT - 120) // MAX_REASONS  # each reason gets its share; the trailer always fits
+        why = "*Why Baton escalated*\n" + "\n".join(cut(_reason_line(t), budget) for t in reasons)
         if more > 0:
             why += f"\n_+{more} more reason{'s' if more > 1 else ''} in the timeline_"
         blocks.append({"type": "section", "text": _mrkdwn(cut(why, TEXT_LIMIT))})

@@ -102,8 +102,10 @@ def _offset(value: Any, path: tuple[str | int, ...], start: datetime) -> timedel
         return when - start
     try:
         return parse_duration(value)
-    except PolicyError as exc:
-        raise _fail(path, exc.message, "an offset like 90s, 5m, 1h30m, or an ISO time") from None
+    except (PolicyError, ValueError):
+        raise _fail(
+            path, f"'{text}' is not a time", "an offset like 90s, 5m, 1h30m, or an ISO time"
+        ) from None
 
 
 def _keys(item: Mapping[str, Any], allowed: tuple[str, ...], path: tuple[str | int, ...]) -> None:

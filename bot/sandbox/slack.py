@@ -107,6 +107,11 @@ TRIGGER_RE = re.compile(r"^\d+\.\d+\.[0-9a-f]+$")
 _Result = tuple[dict[str, Any], dict[str, str]]
 
 
+def _log_line(entry: dict[str, Any]) -> str:
+    """What Baton sent, without the stand-in's own notes on the outcome."""
+    return json.dumps({"method": entry["method"], "args": entry["args"]}, sort_keys=True)
+
+
 class SlackError(Exception):
     """An ok:false answer; ``extra`` fields are merged into the body."""
 
@@ -558,9 +563,9 @@ class FakeSlack:
             self._calls.clear()
 
     def write_log(self, path: str | Path) -> None:
-        """The call log as JSONL: one {"method", "args", "ok", ...} object per line."""
+        """The call log as JSONL: one {"method": ..., "args": {...as sent}} object per line (`--slack-log`)."""
         with self._lock:
-            lines = [json.dumps(c, sort_keys=True) for c in self._calls]
+            lines = [_log_line(c) for c in self._calls]
         Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
     def permalink(self, channel: str, ts: str) -> str:
@@ -698,7 +703,7 @@ class FakeSlack:
             self._calls.append(entry)
             if self.log_path is not None:
                 with self.log_path.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(entry, sort_keys=True) + "\n")
+                    fh.write(_log_line(entry) + "\n")
 
     def _handle_api(self, req: Request, method: str) -> Response:
         entry: dict[str, Any] = {"method": method, "args": {}}

@@ -64,7 +64,7 @@ class World:
             self._tmp = tempfile.TemporaryDirectory(prefix="baton-world-")
             database_url = f"sqlite:///{self._tmp.name}/baton.db"
         self.database_url = database_url
-        self.slack = FakeSlack(clock=clock, log_path=slack_log)
+        self.slack = FakeSlack(clock=clock)
         self.crm = CrmSandbox() if crm else None
         self._accounts = list(accounts)
         self._agents = list(agents)

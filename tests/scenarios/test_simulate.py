@@ -1,0 +1,80 @@
+"""`baton simulate` and `baton demo` through the CLI: exit codes, JSON shape, and bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+HERE = Path(__file__).parent
+
+
+def test_good_scenario_passes_with_json(capsys):
+    assert main(["simulate", str(HERE / "good.yaml"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["passed"] is True
+    assert [e["passed"] for e in out["expectations"]] == [True, True]
+    [esc] = out["escalations"]
+    assert set(esc) >= {
+        "conversation",
+        "opened_at",
+        "triggers",
+        "urgency",
+        "category",
+        "channel",
+        "claimed_by",
+        "claimed_at",
+        "pickup_seconds",
+        "resolved_at",
+    }
+    assert esc["claimed_by"] == "U0ALICE" and "human_request" in esc["triggers"]
+
+
+def test_failing_expectation_exits_1(tmp_path, capsys):
+    text = (HERE / "good.yaml").read_text().replace("claimed_by: U0ALICE,", "claimed_by: U0BOB,")
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    assert main(["simulate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "claimed_by: expected 'U0BOB', got 'U0ALICE'" in out
+
+
+def test_slack_log_records_every_web_api_call(tmp_path, capsys):
+    log = tmp_path / "slack.jsonl"
+    assert main(["simulate", str(HERE / "good.yaml"), "--slack-log", str(log)]) == 0
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    methods = [c["method"] for c in calls]
+    assert "chat.postMessage" in methods and "chat.update" in methods
+    assert all(set(c) == {"method", "args"} for c in calls)
+    assert all("token" not in c["args"] for c in calls)
+
+
+@pytest.mark.parametrize(
+    ("patch", "line", "words"),
+    [
+        (("expect:", "expect:\n  - {conversation: acme, colour: red}"), 12, "unknown key 'colour'"),
+        (('start: "2026-11-23T10:00:00-05:00"', 'start: "tomorrow"'), 1, "not an ISO time"),
+        (("{at: 6m, click: claim", "{at: 6m, click: hug"), 10, "'hug' is not a button"),
+        (("{at: 40s, ai: acme", "{at: 40s, ai: nobody"), 8, "no account 'nobody'"),
+        (("{at: 2m, customer", "{at: soon, customer"), 9, "an offset like 90s"),
+        (("confidence: 0.35", "confidence: 7"), 8, "from 0 to 1"),
+        (("pickup_max: 6m", "pickup_max: later"), 13, "an offset like 90s"),
+        (("timeline:", "timeline: [oops"), 7, "not valid YAML"),
+    ],
+)
+def test_bad_scenarios_are_rejected_with_the_line(tmp_path, capsys, patch, line, words):
+    text = (HERE / "good.yaml").read_text().replace(*patch)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    assert main(["simulate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:{line}:" in err and words in err, err
+
+
+def test_demo_runs_and_tells_the_story(capsys, tmp_path):
+    assert main(["demo", "--slack-log", str(tmp_path / "s.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "card posted" in out and "claimed by" in out and "passed, 0 failed" in out

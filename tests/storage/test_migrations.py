@@ -1,0 +1,126 @@
+"""Migrations and models agree, and the schema enforces the invariants the flows rely on."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from storage import repo
+from storage.db import make_engine, migrate, session_scope
+from storage.models import Conversation, Escalation, OutboxItem
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def test_migrations_match_models(database_url):
+    migrate(database_url)
+    migrate(database_url)  # idempotent: safe on every start
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    engine.dispose()
+    assert diff == [], f"models changed without a migration: {diff}"
+
+
+@pytest.fixture
+def db(database_url):
+    migrate(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _conversation(db) -> int:
+    with session_scope(db) as s:
+        conv = Conversation(
+            source="slack",
+            channel="C1",
+            thread_ts="1.0",
+            account_id="acme",
+            created_at=NOW,
+            last_message_at=NOW,
+        )
+        s.add(conv)
+        s.flush()
+        assert conv.id is not None
+        return conv.id
+
+
+def _escalation(conv_id: int) -> Escalation:
+    return Escalation(
+        conversation_id=conv_id, account_id="acme", urgency="immediate", category="billing", opened_at=NOW
+    )
+
+
+def test_one_active_escalation_per_conversation(db):
+    conv = _conversation(db)
+    with session_scope(db) as s:
+        assert repo.insert_escalation(s, _escalation(conv)) is not None
+    with session_scope(db) as s:
+        assert repo.insert_escalation(s, _escalation(conv)) is None
+    with session_scope(db) as s:
+        esc = repo.active_escalation(s, conv)
+        assert esc is not None and esc.id is not None
+        assert repo.resolve(s, esc.id, "U1", "done", NOW)
+    with session_scope(db) as s:  # resolved: a new one may open
+        assert repo.insert_escalation(s, _escalation(conv)) is not None
+
+
+def test_times_come_back_aware_utc(db):
+    conv = _conversation(db)
+    with session_scope(db) as s:
+        c = s.get(Conversation, conv)
+        assert c is not None and c.created_at == NOW and c.created_at.tzinfo is not None
+
+
+def test_claim_is_atomic_under_twenty_threads(db):
+    conv = _conversation(db)
+    with session_scope(db) as s:
+        esc = repo.insert_escalation(s, _escalation(conv))
+        assert esc is not None and esc.id is not None
+        esc_id = esc.id
+    barrier = threading.Barrier(20)
+
+    def claim(i: int) -> bool:
+        barrier.wait()
+        with session_scope(db) as s:
+            return repo.claim(s, esc_id, f"U{i:03d}", NOW + timedelta(seconds=i))
+
+    with cf.ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(claim, range(20)))
+    assert results.count(True) == 1
+    with session_scope(db) as s:
+        esc = s.get(Escalation, esc_id)
+        assert esc is not None and esc.claimed_by == f"U{results.index(True):03d}"
+
+
+def test_inbound_ids_and_outbox_dedup(db):
+    with session_scope(db) as s:
+        assert repo.mark_inbound(s, "slack-event:Ev1", NOW)
+    with session_scope(db) as s:
+        assert not repo.mark_inbound(s, "slack-event:Ev1", NOW)
+    item = dict(kind="post_card", dedup="post_card:1:", payload={}, created_at=NOW, next_attempt_at=NOW)
+    with session_scope(db) as s:
+        assert repo.enqueue(s, OutboxItem(**item))
+    with session_scope(db) as s:
+        assert not repo.enqueue(s, OutboxItem(**item))
+
+
+def test_outbox_lease_has_one_winner_and_expires(db):
+    with session_scope(db) as s:
+        repo.enqueue(s, OutboxItem(kind="k", dedup="k:1", payload={}, created_at=NOW, next_attempt_at=NOW))
+        [item] = repo.due_outbox(s, NOW)
+        item_id = item.id
+    assert item_id is not None
+    with session_scope(db) as s:
+        assert repo.lease_outbox(s, item_id, NOW, timedelta(seconds=60))
+    with session_scope(db) as s:
+        assert not repo.lease_outbox(s, item_id, NOW + timedelta(seconds=30), timedelta(seconds=60))
+    with session_scope(db) as s:  # the worker died: its lease runs out and another takes over
+        assert repo.lease_outbox(s, item_id, NOW + timedelta(seconds=61), timedelta(seconds=60))
