@@ -45,9 +45,20 @@ def conversation(config: object) -> list[tuple[Message, object]]:
     out = []
     for i in range(20):
         if i % 2 == 0:
-            msg = Message(role="customer", text=CUSTOMER[(i // 2) % len(CUSTOMER)].format(n=1000 + i), ts=NOW - timedelta(minutes=40 - i), ref=f"m{i}")
+            msg = Message(
+                role="customer",
+                text=CUSTOMER[(i // 2) % len(CUSTOMER)].format(n=1000 + i),
+                ts=NOW - timedelta(minutes=40 - i),
+                ref=f"m{i}",
+            )
         else:
-            msg = Message(role="ai", text=AI[(i // 2) % len(AI)], ts=NOW - timedelta(minutes=40 - i), ref=f"m{i}", confidence=0.7 + (i % 3) / 10)
+            msg = Message(
+                role="ai",
+                text=AI[(i // 2) % len(AI)],
+                ts=NOW - timedelta(minutes=40 - i),
+                ref=f"m{i}",
+                confidence=0.7 + (i % 3) / 10,
+            )
         out.append((msg, analyse(msg, config)))  # type: ignore[arg-type]
     return out
 
