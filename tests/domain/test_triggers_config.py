@@ -234,3 +234,21 @@ def test_errors_say_what_is_allowed(doc: Any, hint: str) -> None:
     with pytest.raises(PolicyError) as info:
         parse_engine_config(doc)
     assert hint in info.value.hint
+
+
+def test_python_defaults_match_the_yaml_file() -> None:
+    """bot/domain/triggers/defaults.py is generated from bot/policies/triggers.yaml (the pure core has no YAML parser)."""
+    from importlib import resources
+
+    from bot.domain.triggers.defaults import DEFAULTS
+
+    doc = yaml.safe_load(
+        resources.files("bot.policies").joinpath("triggers.yaml").read_text(encoding="utf-8")
+    )
+    assert set(doc) == {"triggers", "segments"}
+    regenerate = (
+        "python3 -c \"import yaml,pprint; d=yaml.safe_load(open('bot/policies/triggers.yaml')); "
+        'print(pprint.pformat(d, width=108, sort_dicts=False))"  # paste as DEFAULTS, then ruff format'
+    )
+    assert doc == DEFAULTS, f"bot/domain/triggers/defaults.py is out of date; regenerate with: {regenerate}"
+    assert list(doc["triggers"]) == list(DEFAULTS["triggers"])  # the order is the matrix's priority order

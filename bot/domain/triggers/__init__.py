@@ -5,7 +5,8 @@
     decision = decide([(msg, analysis), ...], account, now, config)
     decision = evaluate(messages, account, now, config)  # analyse + decide in one call
 
-Pure: no I/O (the built-in defaults are package data read once), `now` is an argument.
+Pure: no I/O (the built-in defaults are bot/policies/triggers.yaml, mirrored as plain data in
+defaults.py), `now` is an argument.
 """
 
 from bot.domain.triggers.analysis import Hit, MessageAnalysis

@@ -19,11 +19,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from bot.domain.errors import PolicyError
 from bot.domain.model import CATEGORIES, TIERS, URGENCIES
+from bot.domain.triggers.defaults import DEFAULTS
 from bot.domain.triggers.text import normalise
 
 FAMILIES = ("behavioral", "contextual", "sentiment", "ai_confidence", "business")
@@ -540,15 +540,8 @@ def _build(
     )
 
 
-@lru_cache(maxsize=1)
 def _default_doc() -> dict[str, Any]:
-    import yaml  # PyYAML parses package data only; the core stays I/O-free for policy documents
-
-    text = resources.files("bot.policies").joinpath("triggers.yaml").read_text(encoding="utf-8")
-    doc = yaml.safe_load(text)
-    if not isinstance(doc, dict) or set(doc) != {"triggers", "segments"}:
-        raise RuntimeError("bot/policies/triggers.yaml must have exactly the keys `triggers` and `segments`")
-    return doc
+    return DEFAULTS
 
 
 def default_document() -> dict[str, Any]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from rapidfuzz import fuzz
 from rapidfuzz.process import extract
 
-from bot.clock import to_utc
 from bot.domain.model import CATEGORIES, Account, Decision, Evidence, FiredTrigger, Message, Urgency
 from bot.domain.triggers.analysis import Hit, MessageAnalysis
 from bot.domain.triggers.config import BUSINESS_DETECTORS, SEGMENT_ORDER, EngineConfig, TriggerSpec
@@ -44,6 +43,11 @@ _RESOLVED = re.compile(
     r"|\ball (?:good|sorted|set)\b|^(?:ok |okay |great |perfect |awesome |cool )?(?:thanks|thank you)(?: so much| a lot)?(?: !| .)*$"
     r"|\b(?:got it|perfect|great|awesome|brilliant) (?:,? )?(?:thanks|thank you)\b"
 )
+
+
+def to_utc(value: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken to be UTC already (as bot.clock.to_utc)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _clip(text: str) -> str:
