@@ -40,9 +40,7 @@ def claimed(*, agent_name: str, team: str) -> str:
 
 
 def still_on_it(*, wait: str) -> str:
-    return (
-        f"Thanks for your patience: your request is still with our team and someone will be with you {wait}."
-    )
+    return f"Thanks for your patience: your request is still with our team and someone should be with you in {wait}."
 
 
 def released() -> str:

@@ -29,6 +29,9 @@ KIND_TEXT = {
 }
 
 
+QUIET_KINDS = {"step", "opening_summary_posted"}
+
+
 def _clock(at: datetime, tz: object | None = None) -> str:
     return at.strftime("%H:%M:%S")
 
@@ -38,6 +41,8 @@ def story(result: SimResult) -> list[Happening]:
     channel_names = {}
     for rec in result.escalations:
         for ev in rec.timeline:
+            if ev.kind in QUIET_KINDS:
+                continue
             label = KIND_TEXT.get(ev.kind, ev.kind.replace("_", " "))
             detail = ""
             if ev.kind == "opened":
@@ -95,7 +100,9 @@ def print_result(result: SimResult, *, verbose: bool = True) -> None:
 
 def run_demo(*, slack_log: str | Path | None = None, pager_log: str | Path | None = None) -> int:
     text = resources.files("bot.scenarios").joinpath("demo.yaml").read_text(encoding="utf-8")
-    scenario = parse_scenario_text(text, "built-in demo scenario")
+    scenario = parse_scenario_text(
+        text, "built-in demo scenario", Path(str(resources.files("bot.scenarios")))
+    )
     result = run_scenario(scenario, slack_log=slack_log, pager_log=pager_log)
     print_result(result, verbose=True)
     if slack_log:

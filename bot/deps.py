@@ -30,8 +30,11 @@ class Deps:
     slack: WebClient
     identity: Identity
     accounts: Any = None  # integrations.accounts.AccountSource; None: facts from the policy only
-    pager: Any = None  # integrations.pager.Pager; None: no outside pager (built-in rotation DMs only)
-    oncall_lookup: Any = None  # callable(team) -> list of emails, e.g. PagerDuty /oncalls
+    pagers: dict[str, Any] = field(default_factory=dict)  # provider -> integrations.pager.Pager
+    oncall_sources: dict[str, Any] = field(
+        default_factory=dict
+    )  # provider -> PagerDutyOnCalls / OpsgenieAlerts
+    sweep_seconds: float = 15.0  # the scheduler's interval (the watchdog calls a step late after two)
     account_deadline: float = 1.5  # seconds for CRM/billing/bugs enrichment
     card_min_interval: float = 3.0  # coalesce SLA-state card updates (chat.update is Tier 3: ~50/min)
     _cache: dict[str, Any] = field(default_factory=dict)

@@ -313,7 +313,7 @@ def run_scenario(
 ) -> SimResult:
     policy = load_policy(scenario.policy_path) if scenario.policy_path else load_policy(None)
     clock = VirtualClock(scenario.start)
-    agents = [AgentSpec(a.id, a.name, a.email) for a in scenario.agents]
+    agents = [AgentSpec(a.id, a.name, a.email, a.teams) for a in scenario.agents]
     with World(
         clock=clock,
         accounts=scenario.raw_accounts,

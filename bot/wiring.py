@@ -47,8 +47,8 @@ def build(
     policy: Policy | None = None,
     slack: WebClient | None = None,
     accounts: Any = None,
-    pager: Any = None,
-    oncall_lookup: Any = None,
+    pagers: dict[str, Any] | None = None,
+    oncall_sources: dict[str, Any] | None = None,
     run_migrations: bool = True,
 ) -> Runtime:
     if run_migrations:
@@ -64,8 +64,9 @@ def build(
         slack=client,
         identity=identity_of(client),
         accounts=accounts,
-        pager=pager,
-        oncall_lookup=oncall_lookup,
+        pagers=pagers if pagers is not None else {},
+        oncall_sources=oncall_sources if oncall_sources is not None else {},
+        sweep_seconds=settings.sweep_seconds,
     )
     executor = TrackingExecutor(max_workers=settings.workers)
     app = create_app(deps, signing_secret=settings.slack_signing_secret.get_secret_value(), executor=executor)

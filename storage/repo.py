@@ -344,3 +344,22 @@ def escalations_of_conversation(session: Session, conversation_id: int) -> list[
             .order_by(col(Escalation.opened_at), col(Escalation.id))
         )
     )
+
+
+def next_due(session: Session, now: datetime) -> datetime | None:
+    """The earliest moment the sweep has work: a chain step, an outbox retry, or a card to refresh."""
+    step = session.exec(
+        select(func.min(Escalation.next_step_at)).where(
+            Escalation.status == OPEN, col(Escalation.next_step_at).is_not(None)
+        )
+    ).one()
+    retry = session.exec(
+        select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending")
+    ).one()
+    dirty = session.exec(
+        select(Escalation.id).where(col(Escalation.card_dirty).is_(True), Escalation.card_ts != "").limit(1)
+    ).first()
+    candidates = [t for t in (step, retry) if t is not None]
+    if dirty is not None:
+        candidates.append(now)
+    return min(candidates) if candidates else None

@@ -136,7 +136,7 @@ def refresh_card(deps: Deps, esc_id: int) -> bool:
     return True
 
 
-def _thread_post(deps: Deps, esc_id: int, text: str, kind: str, **detail: Any) -> None:
+def post_in_customer_thread(deps: Deps, esc_id: int, text: str, kind: str, **detail: Any) -> None:
     with session_scope(deps.db) as session:
         esc = session.get(Escalation, esc_id)
         assert esc is not None
@@ -163,17 +163,17 @@ def _notify_customer(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         if esc.customer_notified_at is not None:
             return
         text = wait.transition_text(session, deps, esc)
-    _thread_post(deps, esc_id, text, "customer_notified")
+    post_in_customer_thread(deps, esc_id, text, "customer_notified")
 
 
 def _notify_claimed(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     name = user_name(deps, str(payload.get("user", "")))
     text = customer_messages.claimed(agent_name=name, team=str(payload.get("team", "support")))
-    _thread_post(deps, esc_id, text, "customer_told_claimed", user=payload.get("user", ""))
+    post_in_customer_thread(deps, esc_id, text, "customer_told_claimed", user=payload.get("user", ""))
 
 
 def _notify_thread(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
-    _thread_post(deps, esc_id, str(payload["text"]), str(payload.get("log_kind", "customer_told")))
+    post_in_customer_thread(deps, esc_id, str(payload["text"]), str(payload.get("log_kind", "customer_told")))
 
 
 def user_name(deps: Deps, user: str) -> str:
@@ -228,6 +228,10 @@ def run_item(deps: Deps, item: OutboxItem) -> Outcome:
         outcome = Outcome(True)
     except Permanent as exc:
         outcome = Outcome(False, str(exc))
+    except paging.Retry as exc:
+        outcome = Outcome(
+            False, str(exc), exc.after if exc.after is not None else backoff(attempt).total_seconds()
+        )
     except Exception as exc:
         outcome = _slack_failure(exc, attempt)
     done_at = deps.clock.now()
@@ -273,3 +277,8 @@ def run_due(deps: Deps, now: datetime | None = None) -> int:
     for item in items:
         run_item(deps, item)
     return len(items)
+
+
+from bot.flows import paging  # noqa: E402  (chain-step effects; paging imports this module lazily)
+
+EFFECTS.update(paging.EFFECTS)

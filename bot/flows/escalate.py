@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.deps import Deps
+from bot.domain import hours
 from bot.domain.model import Account, Decision, FiredTrigger
 from bot.flows import sla
 from storage import repo
@@ -22,16 +23,24 @@ def unique() -> str:
 
 
 def enqueue_effect(
-    session: Session, esc_id: int, kind: str, now: datetime, key: str = "", **payload: object
+    session: Session,
+    esc_id: int,
+    kind: str,
+    now: datetime,
+    key: str = "",
+    at: datetime | None = None,
+    shared: bool = False,
+    **payload: object,
 ) -> None:
+    """Queue an effect once per (kind, escalation, key); `shared` makes it once per (kind, key) across escalations."""
     repo.enqueue(
         session,
         OutboxItem(
             kind=kind,
             escalation_id=esc_id,
-            dedup=f"{kind}:{esc_id}:{key}",
+            dedup=f"{kind}:{key}" if shared else f"{kind}:{esc_id}:{key}",
             payload=dict(payload),
-            next_attempt_at=now,
+            next_attempt_at=at or now,
             created_at=now,
         ),
     )
@@ -54,7 +63,10 @@ def open_or_grow(
     if active is None:
         team = deps.policy.team_for(decision.category)
         urgency = decision.urgency or "queued"
-        chain, next_at, note = sla.start(deps.policy, team.name, urgency, account.tier, now)
+        closed = team.hours is not None and not hours.is_open(team.hours, now)
+        # After hours a queued escalation waits for the opening; an immediate one pages at once.
+        chain_start = hours.next_opening(team.hours, now) if closed and urgency == "queued" else now
+        chain, next_at, note = sla.start(deps.policy, team.name, urgency, account.tier, chain_start)
         esc = Escalation(
             conversation_id=conv.id,
             account_id=account.id,
@@ -66,7 +78,7 @@ def open_or_grow(
             prefer_agent=decision.prefer_agent,
             opened_at=now,
             chain=chain,
-            chain_started_at=now,
+            chain_started_at=chain_start,
             next_step_at=next_at,
             sla_note=note,
         )
@@ -86,6 +98,22 @@ def open_or_grow(
             )
             enqueue_effect(session, inserted.id, "post_card", now)
             enqueue_effect(session, inserted.id, "notify_customer", now)
+            if closed:
+                repo.log(session, inserted.id, now, "after_hours", opening=chain_start.isoformat())
+                if urgency == "immediate":
+                    enqueue_effect(session, inserted.id, "page", now, key="after_hours")
+                else:
+                    enqueue_effect(
+                        session,
+                        inserted.id,
+                        "opening_summary",
+                        now,
+                        key=f"{team.name}:{chain_start.isoformat()}",
+                        at=chain_start,
+                        shared=True,
+                        team=team.name,
+                        closed_since=now.isoformat(),
+                    )
             return inserted.id, True
         active = repo.active_escalation(session, conv.id)
         assert active is not None

@@ -1,32 +1,152 @@
-"""The SLA chain of an escalation: frozen when it opens, stepped by the sweep, stopped by a claim."""
+"""The SLA chain of an escalation: frozen when it opens, stepped by the sweep, stopped by a claim.
+
+Each step is taken exactly once: a conditional UPDATE on (status = open, steps_done = n) decides
+who runs it, and on PostgreSQL the due rows are read FOR UPDATE SKIP LOCKED so a second instance
+moves on to other work instead of waiting. The step's effects (remind, page, notify the manager)
+are queued in the outbox in the same transaction: a crash after the commit loses nothing.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.policy import Policy
+from bot.domain import chain, hours
+from bot.policy import Policy, Team
+from storage import repo
+from storage.db import session_scope
+from storage.models import Escalation
+
+log = logging.getLogger(__name__)
+
+ACTION_TEXT = {"remind": "remind the team", "page": "page on-call", "notify_manager": "notify the manager"}
+
+
+def team_hours(policy: Policy, team: str) -> Any:
+    t = policy.teams.get(team)
+    return t.hours if t is not None else None
+
+
+def _when(policy: Policy, team: str, at: datetime) -> str:
+    h = team_hours(policy, team)
+    if h is None:
+        return at.strftime("%H:%M UTC")
+    local = at.astimezone(h.tz)
+    return local.strftime("%H:%M ") + hours.tz_label(h, at)
+
+
+def describe_next(
+    policy: Policy, esc_team: str, snapshot: list[dict[str, Any]], started: datetime, done: int
+) -> str:
+    step = chain.next_step(snapshot, started, done, team_hours(policy, esc_team))
+    if step is None:
+        return ""
+    return f"next: {ACTION_TEXT.get(step.action, step.action)} at {_when(policy, esc_team, step.due_at)}"
 
 
 def start(
     policy: Policy, team: str, urgency: str, tier: str, now: datetime
 ) -> tuple[list[dict[str, Any]], datetime | None, str]:
     """The frozen chain snapshot, the first deadline and the card's SLA note."""
-    return [], None, ""
+    if policy.chains is None:
+        return [], None, ""
+    snapshot = chain.freeze(policy.chains, urgency, tier)
+    h = team_hours(policy, team)
+    first = chain.next_deadline(snapshot, now, 0, h)
+    return snapshot, first, describe_next(policy, team, snapshot, now, 0)
+
+
+def restart(esc: Escalation, deps: Deps, now: datetime) -> tuple[datetime | None, str]:
+    """Released back to the queue: the chain starts again from now."""
+    h = team_hours(deps.policy, esc.team)
+    return chain.next_deadline(esc.chain, now, 0, h), describe_next(deps.policy, esc.team, esc.chain, now, 0)
 
 
 def on_stop(session: Session, deps: Deps, esc_id: int, now: datetime) -> None:
-    """Claimed or resolved: the chain stops (and any page is resolved)."""
+    """Claimed or resolved: the chain stops, and a page that went out is resolved."""
+    from bot.flows import escalate
+
+    paged = any(e.kind == "paged" for e in repo.timeline(session, esc_id))
+    pending = repo.pending_outbox_for(session, esc_id, "page")
+    if paged or pending:
+        escalate.enqueue_effect(session, esc_id, "page_resolve", now, key=escalate.unique())
+    esc = session.get(Escalation, esc_id)
+    if esc is not None and esc.sla_note.startswith("next:"):
+        esc.sla_note = ""
+        session.add(esc)
 
 
-def restart(esc: object, deps: Deps, now: datetime) -> tuple[datetime | None, str]:
-    """Released back to the queue: the chain starts again from now."""
-    return None, ""
+def sweep_interval(deps: Deps) -> timedelta:
+    return timedelta(seconds=deps.sweep_seconds)
 
 
 def run_due_steps(deps: Deps, now: datetime, overdue: list[int]) -> int:
-    """Run the chain steps that are due. Returns how many ran."""
-    return 0
+    """Take every due chain step once. Returns how many ran; ids of late ones go into `overdue`."""
+    from bot.flows import escalate
+
+    taken: list[int] = []
+    with session_scope(deps.db) as session:
+        for esc in repo.due_escalations(session, now):
+            assert esc.id is not None and esc.chain_started_at is not None
+            h = team_hours(deps.policy, esc.team)
+            planned = chain.plan(esc.chain, esc.chain_started_at, h)
+            if esc.steps_done >= len(planned):
+                esc.next_step_at = None
+                session.add(esc)
+                continue
+            step = planned[esc.steps_done]
+            if step.due_at > now:  # the plan moved (e.g. hours changed): keep the column honest
+                esc.next_step_at = step.due_at
+                session.add(esc)
+                continue
+            following = planned[esc.steps_done + 1] if esc.steps_done + 1 < len(planned) else None
+            note = describe_next(deps.policy, esc.team, esc.chain, esc.chain_started_at, esc.steps_done + 1)
+            if not repo.advance_step(
+                session, esc.id, esc.steps_done, following.due_at if following else None, note
+            ):
+                continue  # another instance took it
+            late = now - step.due_at
+            if late > 2 * sweep_interval(deps):
+                overdue.append(esc.id)
+                log.warning("escalation %s: step %s ran %s late", esc.id, step.action, late)
+                repo.log(
+                    session,
+                    esc.id,
+                    now,
+                    "step_overdue",
+                    action=step.action,
+                    late_seconds=late.total_seconds(),
+                )
+                escalate.enqueue_effect(
+                    session,
+                    esc.id,
+                    "watchdog_alert",
+                    now,
+                    key=f"{step.index}",
+                    action=step.action,
+                    late_seconds=late.total_seconds(),
+                )
+            repo.log(session, esc.id, now, "step", action=step.action, index=step.index, round=step.round)
+            escalate.enqueue_effect(
+                session,
+                esc.id,
+                step.action,
+                now,
+                key=f"{esc.chain_started_at.isoformat()}:{step.index}",
+                index=step.index,
+                round=step.round,
+            )
+            taken.append(esc.id)
+    from bot.flows import effects
+
+    for esc_id in taken:
+        effects.run_for(deps, esc_id)
+    return len(taken)
+
+
+def find_team(policy: Policy, name: str) -> Team:
+    return policy.teams.get(name) or policy.teams[policy.default_team]

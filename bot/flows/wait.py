@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
 
 from bot import customer_messages
 from bot.deps import Deps
+from bot.domain import hours, wait
+from bot.flows.sla import team_hours
 from storage.models import Escalation
+
+HISTORY = timedelta(days=7)
+
+
+def expected_wait(session: Session, deps: Deps, esc: Escalation) -> timedelta:
+    """Median pickup over the last 7 days for this team at this hour of the day (team time); else the default."""
+    h = team_hours(deps.policy, esc.team)
+    tz = h.tz if h is not None else None
+    hour = esc.opened_at.astimezone(tz).hour if tz else esc.opened_at.hour
+    rows = session.exec(
+        select(Escalation.opened_at, Escalation.claimed_at).where(
+            Escalation.team == esc.team,
+            col(Escalation.claimed_at).is_not(None),
+            col(Escalation.opened_at) >= esc.opened_at - HISTORY,
+            Escalation.id != esc.id,
+        )
+    ).all()
+    pickups = [
+        (claimed - opened).total_seconds()
+        for opened, claimed in rows
+        if claimed is not None and (opened.astimezone(tz).hour if tz else opened.hour) == hour
+    ]
+    return wait.expected_wait(pickups, wait.default_wait(deps.policy.doc, esc.team))
+
+
+def wait_phrase(session: Session, deps: Deps, esc: Escalation) -> str:
+    return wait.describe(expected_wait(session, deps, esc))
 
 
 def transition_text(session: Session, deps: Deps, esc: Escalation) -> str:
-    return customer_messages.transition(category=esc.category, wait="a few minutes")
+    h = team_hours(deps.policy, esc.team)
+    if h is not None and not hours.is_open(h, esc.opened_at):
+        opening = hours.describe_next_opening(h, esc.opened_at)
+        if esc.urgency == "immediate":
+            return customer_messages.transition(
+                category=esc.category,
+                wait=wait_phrase(session, deps, esc) + " (our on-call person has been paged)",
+            )
+        return customer_messages.transition_after_hours(category=esc.category, opening=opening)
+    return customer_messages.transition(category=esc.category, wait=wait_phrase(session, deps, esc))

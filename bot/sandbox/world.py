@@ -4,9 +4,12 @@ for Slack, the CRM and the pagers. `baton demo`, `baton simulate`, the tests and
 
 from __future__ import annotations
 
+import json
+import math
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +21,19 @@ from bot.flows.sweep import SweepReport, sweep
 from bot.policy import AccountEntry, Policy, load_policy
 from bot.sandbox.crm import CrmSandbox
 from bot.sandbox.driver import SlackDriver
+from bot.sandbox.opsgenie import API_KEY as OG_API_KEY
+from bot.sandbox.opsgenie import OpsgenieStandIn
+from bot.sandbox.pagerduty import API_TOKEN as PD_API_TOKEN
+from bot.sandbox.pagerduty import ROUTING_KEY as PD_ROUTING_KEY
+from bot.sandbox.pagerduty import PagerDutyStandIn
 from bot.sandbox.slack import FakeSlack
 from bot.settings import Settings
 from bot.web import Server
 from bot.wiring import Runtime, build
+from integrations.opsgenie import OpsgenieAlerts
+from integrations.pagerduty import PagerDutyEvents, PagerDutyOnCalls
+from storage import repo
+from storage.db import session_scope
 
 SIGNING_SECRET = "sandbox-signing-secret"
 AI_AGENT = "U0AIAGENT"
@@ -32,6 +44,11 @@ class AgentSpec:
     id: str
     name: str
     email: str = ""
+    teams: tuple[str, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return self.email or f"{self.name.lower()}@ourteam.example"
 
 
 @dataclass
@@ -80,6 +97,8 @@ class World:
             )
         self.policy = base.with_accounts(entries)
         self.customers: dict[str, Customer] = {}
+        self.pagerduty: PagerDutyStandIn | None = None
+        self.opsgenie: OpsgenieStandIn | None = None
         self.runtime: Runtime | None = None
         self.server: Server | None = None
         self.driver: SlackDriver | None = None
@@ -100,7 +119,7 @@ class World:
         if self.policy.managers_channel:
             fake.add_channel(self.policy.managers_channel, "support-managers")
         for agent in self._agents:
-            fake.add_user(agent.id, agent.name, email=agent.email or f"{agent.name.lower()}@ourteam.example")
+            fake.add_user(agent.id, agent.name, email=agent.address)
         for ai in self.policy.ai_bot_users:
             fake.add_user(ai, "ai-agent", real_name="AI agent")
         for i, raw in enumerate(self._accounts, start=1):
@@ -122,6 +141,7 @@ class World:
             self.crm.start()
             self.crm.load_accounts(self._accounts, now=self.clock.now())
             accounts_source = self.crm.account_source(self._http)
+        pagers, oncall_sources = self._start_pagers()
         settings = Settings(
             database_url=self.database_url,
             slack_bot_token=fake.bot_token,  # type: ignore[arg-type]
@@ -130,7 +150,13 @@ class World:
         )
         client = WebClient(token=fake.bot_token, base_url=fake.base_url)
         self.runtime = build(
-            settings, clock=self.clock, policy=self.policy, slack=client, accounts=accounts_source
+            settings,
+            clock=self.clock,
+            policy=self.policy,
+            slack=client,
+            accounts=accounts_source,
+            pagers=pagers,
+            oncall_sources=oncall_sources,
         )
         self.server = Server(self.runtime.wsgi).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", SIGNING_SECRET, fake, self.clock)
@@ -145,6 +171,9 @@ class World:
             self.runtime.close()
         if self.crm is not None:
             self.crm.stop()
+        for standin in (self.pagerduty, self.opsgenie):
+            if standin is not None:
+                standin.stop()
         self.slack.stop()
         self._http.close()
         if self._tmp is not None:
@@ -167,19 +196,74 @@ class World:
         self.settle()
         return sweep(self.deps, self.clock.now())
 
-    def advance_to(self, when: Any, tick: float = 15.0) -> None:
-        """Move a virtual clock forward, sweeping every `tick` seconds on the way (as the scheduler would)."""
-        from datetime import timedelta
+    def advance_to(self, when: datetime, tick: float = 15.0) -> None:
+        """Move a virtual clock forward as the scheduler would: a sweep every `tick` seconds.
 
+        Ticks with nothing due are skipped (a sweep then does nothing), so a simulated night costs
+        only the sweeps that have work.
+        """
         assert isinstance(self.clock, VirtualClock)
-        while self.clock.now() + timedelta(seconds=tick) <= when:
-            self.clock.advance(timedelta(seconds=tick))
+        step = timedelta(seconds=tick)
+        while self.clock.now() + step <= when:
+            now = self.clock.now()
+            with session_scope(self.deps.db) as session:
+                due = repo.next_due(session, now)
+            ticks = 1 if due is None or due <= now + step else math.ceil((due - now) / step)
+            target = now + ticks * step
+            if target > when:
+                break
+            self.clock.set(target)
             self.sweep()
         if self.clock.now() < when:
             self.clock.set(when)
             self.sweep()
 
+    def _start_pagers(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Stand-ins for the pagers the policy's teams use; each team's first agent is on call for it."""
+        providers = {t.oncall.provider for t in self.policy.teams.values() if t.oncall is not None}
+        pagers: dict[str, Any] = {}
+        sources: dict[str, Any] = {}
+        if "pagerduty" in providers:
+            self.pagerduty = PagerDutyStandIn(clock=self.clock)
+            self.pagerduty.start()
+            for t in self.policy.teams.values():
+                if t.oncall is None or t.oncall.provider != "pagerduty":
+                    continue
+                agent = self._first_agent(t.name)
+                if agent is not None:
+                    self.pagerduty.add_oncall(
+                        {"id": f"P{agent.id[1:]}", "name": agent.name, "email": agent.address},
+                        escalation_policy_id=t.oncall.escalation_policy_id or f"EP{t.name.upper()}",
+                        schedule_id=t.oncall.schedule_id,
+                    )
+            pagers["pagerduty"] = PagerDutyEvents(
+                self._http, PD_ROUTING_KEY, self.pagerduty.url, clock=self.clock
+            )
+            sources["pagerduty"] = PagerDutyOnCalls(self._http, PD_API_TOKEN, self.pagerduty.url)
+        if "opsgenie" in providers:
+            self.opsgenie = OpsgenieStandIn()
+            self.opsgenie.start()
+            for t in self.policy.teams.values():
+                agent = self._first_agent(t.name)
+                if t.oncall is not None and t.oncall.provider == "opsgenie" and agent is not None:
+                    self.opsgenie.set_schedule(t.oncall.schedule or t.name, [agent.address])
+            og = OpsgenieAlerts(self._http, OG_API_KEY, self.opsgenie.url)
+            pagers["opsgenie"] = og
+            sources["opsgenie"] = og
+        return pagers, sources
+
+    def _first_agent(self, team: str) -> AgentSpec | None:
+        return next((a for a in self._agents if team in a.teams), None)
+
+    def pager_requests(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for standin in (self.pagerduty, self.opsgenie):
+            if standin is not None:
+                out += standin.pager_log()
+        return out
+
     def write_pager_log(self) -> None:
         """Every request Baton sent to a pager, one JSON object per line (`--pager-log`)."""
         if self.pager_log:
-            Path(self.pager_log).write_text("", encoding="utf-8")
+            lines = [json.dumps(entry, sort_keys=True) for entry in self.pager_requests()]
+            Path(self.pager_log).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
