@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
+from bot.policy import Policy
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.web import Server
-from bot.wiring import build
+from bot.wiring import build, integrations_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,25 @@ def _missing(settings: Settings, socket_mode: bool) -> list[str]:
     return missing
 
 
+def _warn_unconnected(policy: Policy, pagers: dict[str, Any], sources: dict[str, Any]) -> None:
+    """A team whose on-call provider has no credentials would never be paged: say so at start."""
+    for team in policy.teams.values():
+        provider = team.oncall.provider if team.oncall is not None else "none"
+        if provider in ("pagerduty", "opsgenie") and provider not in pagers:
+            log.error(
+                "team %s pages through %s, but no %s key is set: pages will fail (and be retried)",
+                team.name,
+                provider,
+                provider,
+            )
+        if provider in ("pagerduty", "opsgenie") and provider not in sources:
+            log.warning(
+                "team %s: cannot look up who is on call in %s (no API token); only the pager is paged",
+                team.name,
+                provider,
+            )
+
+
 def serve(*, socket_mode: bool = False, port: int | None = None) -> int:
     settings = Settings()
     missing = _missing(settings, socket_mode)
@@ -36,7 +57,9 @@ def serve(*, socket_mode: bool = False, port: int | None = None) -> int:
             "See README.md, 'Connect your workspace'. To try Baton without Slack: baton demo", file=sys.stderr
         )
         return 2
-    runtime = build(settings)
+    accounts, pagers, oncall_sources = integrations_from_settings(settings)
+    runtime = build(settings, accounts=accounts, pagers=pagers, oncall_sources=oncall_sources)
+    _warn_unconnected(runtime.deps.policy, pagers, oncall_sources)
     scheduler = start_scheduler(runtime.deps, settings.sweep_seconds)
     try:
         if socket_mode:

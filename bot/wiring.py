@@ -40,6 +40,52 @@ def identity_of(client: WebClient) -> Identity:
     )
 
 
+def integrations_from_settings(settings: Settings) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The outside services that have credentials configured: CRM/billing/bugs, pagers, on-call lookups."""
+    import httpx
+
+    from integrations.accounts import CombinedAccountSource
+    from integrations.hubspot import HubSpotClient
+    from integrations.linear import LinearClient
+    from integrations.opsgenie import OpsgenieAlerts
+    from integrations.pagerduty import PagerDutyEvents, PagerDutyOnCalls
+    from integrations.stripe import StripeClient
+
+    http = httpx.Client(timeout=10.0)
+    secret = lambda s: s.get_secret_value()  # noqa: E731
+    crm = (
+        HubSpotClient(http, token=secret(settings.hubspot_token), base_url=settings.hubspot_api_url)
+        if secret(settings.hubspot_token)
+        else None
+    )
+    billing = (
+        StripeClient(http, api_key=secret(settings.stripe_api_key), base_url=settings.stripe_api_url)
+        if secret(settings.stripe_api_key)
+        else None
+    )
+    bugs = (
+        LinearClient(http, api_key=secret(settings.linear_api_key), base_url=settings.linear_api_url)
+        if secret(settings.linear_api_key)
+        else None
+    )
+    accounts = CombinedAccountSource(crm, billing, bugs) if (crm or billing or bugs) else None
+    pagers: dict[str, Any] = {}
+    sources: dict[str, Any] = {}
+    if secret(settings.pagerduty_routing_key):
+        pagers["pagerduty"] = PagerDutyEvents(
+            http, secret(settings.pagerduty_routing_key), settings.pagerduty_events_url
+        )
+    if secret(settings.pagerduty_api_token):
+        sources["pagerduty"] = PagerDutyOnCalls(
+            http, secret(settings.pagerduty_api_token), settings.pagerduty_api_url
+        )
+    if secret(settings.opsgenie_api_key):
+        og = OpsgenieAlerts(http, secret(settings.opsgenie_api_key), settings.opsgenie_api_url)
+        pagers["opsgenie"] = og
+        sources["opsgenie"] = og
+    return accounts, pagers, sources
+
+
 def build(
     settings: Settings,
     *,

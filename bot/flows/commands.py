@@ -44,6 +44,19 @@ def _list(deps: Deps) -> dict[str, Any]:
     )
 
 
+def _oncall(deps: Deps) -> dict[str, Any]:
+    from bot.flows.oncall import who_is_on_call
+
+    now = deps.clock.now()
+    lines = []
+    for team in deps.policy.teams.values():
+        answer = who_is_on_call(deps, team, now)
+        who = ", ".join(f"<@{u}>" for u in answer.users) or f"_nobody_ ({cards.escape(answer.problem)})"
+        lines.append(f"• *{cards.escape(team.name)}* ({answer.provider}): {who}")
+    return cards.ephemeral("*On call now*\n" + "\n".join(lines))
+
+
+SUBCOMMANDS["oncall"] = _oncall
 SUBCOMMANDS["list"] = _list
 SUBCOMMANDS[""] = _list
 SUBCOMMANDS["help"] = lambda deps: cards.ephemeral(HELP)

@@ -311,3 +311,32 @@ def test_restart_keeps_state(world_factory, restart_at):
     w.settle()
     with session_scope(w.deps.db) as session:
         assert len(list(session.exec(repo.select(Escalation)))) == 1
+
+
+def test_oncall_command_names_who_is_on_call(world_factory):
+    from bot.policy import load_policy_text
+
+    policy = load_policy_text(
+        """
+version: 1
+workspace: {ai_bot_users: [U0AIAGENT]}
+teams:
+  support:
+    channel: C0SUPPORT
+    oncall: {provider: rotation, start: "2026-11-02T09:00:00-05:00", handoff: weekly, users: [U0ALICE, U0BOB]}
+  billing:
+    channel: C0BILLING
+    categories: [billing]
+"""
+    )
+    w = world_factory(policy=policy)
+    resp = w.driver.slash(AGENT, "C0SUPPORT", "/escalations", "oncall")
+    assert resp.status_code == 200
+    w.settle()
+    [answer] = [e for e in w.slack.ephemerals if "On call now" in e.get("text", "")]
+    # 2026-11-23 is the fourth week after the rotation started on 2026-11-02: U0ALICE, U0BOB, U0ALICE, U0BOB
+    assert "*support* (rotation): <@U0BOB>" in answer["text"]
+    assert "*billing* (none): _nobody_" in answer["text"]
+    w.driver.slash(AGENT, "C0SUPPORT", "/escalations", "dance")
+    w.settle()
+    assert any("I don't know `dance`" in e.get("text", "") for e in w.slack.ephemerals)
