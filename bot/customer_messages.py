@@ -16,21 +16,45 @@ CATEGORY_PHRASE = {
 }
 
 
+REASON_BY_TRIGGER = {
+    "human_request": "You asked to talk to a person.",
+    "not_helping": "It sounds like my answers aren't helping.",
+    "repeated_question": "You've had to ask this more than once.",
+    "too_many_turns": "This is taking longer than it should.",
+    "low_confidence": "I'm not confident my answer is right.",
+    "low_confidence_streak": "I'm not confident my answers are right.",
+}
+REASON_BY_CATEGORY = {
+    "billing": "Billing questions like this one deserve a person's attention.",
+    "cancellation": "Changes to your subscription deserve a person's attention.",
+    "legal": "Matters with legal implications are handled by a person.",
+    "privacy": "Requests about your personal data are handled by a person.",
+    "security": "Security concerns are handled by a person, right away.",
+    "technical": "This looks like it needs one of our engineers.",
+}
+
+
+def customer_reason(trigger_id: str, category: str) -> str:
+    """Why a person is taking over, in words fit for the customer (never internal scores or tiers)."""
+    return REASON_BY_TRIGGER.get(trigger_id) or REASON_BY_CATEGORY.get(category, "")
+
+
 def transition(*, category: str, wait: str, reason: str = "") -> str:
     """Posted in the customer's thread when an escalation opens."""
     team = CATEGORY_PHRASE.get(category, "our support team")
-    why = f" {reason}" if reason else ""
+    why = f"{reason} " if reason else ""
     return (
-        f"I'm bringing in a person from {team} to help with this.{why} "
+        f"{why}I'm bringing in a person from {team} to help with this. "
         f"They have this whole conversation, so you won't need to repeat yourself. "
         f"Expected wait: {wait}."
     )
 
 
-def transition_after_hours(*, category: str, opening: str) -> str:
+def transition_after_hours(*, category: str, opening: str, reason: str = "") -> str:
     team = CATEGORY_PHRASE.get(category, "our support team")
+    why = f"{reason} " if reason else ""
     return (
-        f"I've passed this to {team} with the full conversation, so you won't need to repeat yourself. "
+        f"{why}I've passed this to {team} with the full conversation, so you won't need to repeat yourself. "
         f"They're offline right now; the team is back {opening}, and your request is first in line."
     )
 
@@ -41,7 +65,3 @@ def claimed(*, agent_name: str, team: str) -> str:
 
 def still_on_it(*, wait: str) -> str:
     return f"Thanks for your patience: your request is still with our team and someone should be with you in {wait}."
-
-
-def released() -> str:
-    return "Your request is back in our team's queue; the next available person will pick it up."

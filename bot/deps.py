@@ -40,14 +40,15 @@ class Deps:
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def cached(self, key: str, ttl: float, make: Any) -> Any:
-        """A small TTL cache on the injected clock (user names, account facts)."""
+    def cached(self, key: str, ttl: float, make: Any, ttl_of: Any = None) -> Any:
+        """A small TTL cache on the injected clock (user names, account facts); `ttl_of(value)` may shorten it."""
         now = self.clock.now().timestamp()
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None and hit[0] > now:
                 return hit[1]
         value = make()
+        keep = ttl_of(value) if ttl_of is not None else ttl
         with self._lock:
-            self._cache[key] = (now + ttl, value)
+            self._cache[key] = (now + keep, value)
         return value

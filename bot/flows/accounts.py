@@ -17,6 +17,7 @@ from storage import repo
 log = logging.getLogger(__name__)
 
 ACCOUNT_TTL = 300.0  # seconds an account's facts are reused before asking the CRM again
+PARTIAL_TTL = 30.0  # ... when some of them were missing
 
 
 def _as_date(value: Any) -> date | None:
@@ -80,7 +81,13 @@ def facts_for(deps: Deps, entry: AccountEntry) -> Account:
         )
         return merged
 
-    account: Account = deps.cached(f"account:{entry.id}", ACCOUNT_TTL, fetch)
+    # Partial data (a service timed out) is kept briefly, so the next card tries again soon.
+    account: Account = deps.cached(
+        f"account:{entry.id}",
+        ACCOUNT_TTL,
+        fetch,
+        lambda a: PARTIAL_TTL if a.extra.get("missing") else ACCOUNT_TTL,
+    )
     return account
 
 

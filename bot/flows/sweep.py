@@ -36,8 +36,10 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
 
 def _refresh_dirty_cards(deps: Deps, now: datetime) -> int:
     """Coalesced card updates: at most one chat.update per card per `card_min_interval`."""
+    # chat.update is Tier 3 (~50/min per workspace, PLATFORM-FACTS): spend at most that budget per sweep.
+    budget = max(1, int(50 * deps.sweep_seconds / 60))
     with session_scope(deps.db) as session:
-        dirty = repo.dirty_cards(session, now - timedelta(seconds=deps.card_min_interval))
+        dirty = repo.dirty_cards(session, now - timedelta(seconds=deps.card_min_interval), limit=budget)
         ids = [e.id for e in dirty if e.id is not None]
     done = 0
     for esc_id in ids:

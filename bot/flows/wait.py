@@ -41,6 +41,8 @@ def wait_phrase(session: Session, deps: Deps, esc: Escalation) -> str:
 
 
 def transition_text(session: Session, deps: Deps, esc: Escalation) -> str:
+    top = esc.triggers[0]["id"] if esc.triggers else ""
+    reason = customer_messages.customer_reason(top, esc.category)
     h = team_hours(deps.policy, esc.team)
     if h is not None and not hours.is_open(h, esc.opened_at):
         opening = hours.describe_next_opening(h, esc.opened_at)
@@ -48,6 +50,9 @@ def transition_text(session: Session, deps: Deps, esc: Escalation) -> str:
             return customer_messages.transition(
                 category=esc.category,
                 wait=wait_phrase(session, deps, esc) + " (our on-call person has been paged)",
+                reason=reason,
             )
-        return customer_messages.transition_after_hours(category=esc.category, opening=opening)
-    return customer_messages.transition(category=esc.category, wait=wait_phrase(session, deps, esc))
+        return customer_messages.transition_after_hours(category=esc.category, opening=opening, reason=reason)
+    return customer_messages.transition(
+        category=esc.category, wait=wait_phrase(session, deps, esc), reason=reason
+    )
