@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
+from bot.flows.commands import publish_home
 from bot.flows.ingest import Inbound, ingest_message
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ def register(app: App, deps: Deps) -> None:
         return None
 
     @app.event("app_home_opened")
-    def on_home_opened() -> None:
-        return None
+    def on_home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab") == "home" and event.get("user"):
+            publish_home(deps, str(event["user"]))
 
     @app.event("channel_id_changed")
     def on_channel_id_changed(event: dict[str, Any]) -> None:

@@ -22,11 +22,15 @@ SUBCOMMANDS: dict[str, Callable[[Deps], dict[str, Any]]] = {}
 
 
 def _list(deps: Deps) -> dict[str, Any]:
+    return cards.ephemeral(_list_text(deps))
+
+
+def _list_text(deps: Deps) -> str:
     now = deps.clock.now()
     with session_scope(deps.db) as session:
         rows = repo.escalations(session, statuses=ACTIVE_STATUSES, limit=30)
     if not rows:
-        return cards.ephemeral(":white_check_mark: No open escalations.")
+        return ":white_check_mark: No open escalations."
     lines = []
     for esc in rows:
         age = cards.fmt_duration((now - esc.opened_at).total_seconds())
@@ -39,12 +43,14 @@ def _list(deps: Deps) -> dict[str, Any]:
         lines.append(
             f"• #{esc.id} {esc.urgency} · {esc.category} · {cards.escape(esc.account_id)} · {who} · open {age} · {link}"
         )
-    return cards.ephemeral(
-        f"*{len(rows)} active escalation{'s' if len(rows) != 1 else ''}*\n" + "\n".join(lines)
-    )
+    return f"*{len(rows)} active escalation{'s' if len(rows) != 1 else ''}*\n" + "\n".join(lines)
 
 
 def _oncall(deps: Deps) -> dict[str, Any]:
+    return cards.ephemeral(_oncall_text(deps))
+
+
+def _oncall_text(deps: Deps) -> str:
     from bot.flows.oncall import who_is_on_call
 
     now = deps.clock.now()
@@ -53,7 +59,7 @@ def _oncall(deps: Deps) -> dict[str, Any]:
         answer = who_is_on_call(deps, team, now)
         who = ", ".join(f"<@{u}>" for u in answer.users) or f"_nobody_ ({cards.escape(answer.problem)})"
         lines.append(f"• *{cards.escape(team.name)}* ({answer.provider}): {who}")
-    return cards.ephemeral("*On call now*\n" + "\n".join(lines))
+    return "*On call now*\n" + "\n".join(lines)
 
 
 SUBCOMMANDS["oncall"] = _oncall
@@ -70,3 +76,21 @@ def escalations_command(deps: Deps, *, text: str, user_team: str) -> dict[str, A
     if handler is None:
         return cards.ephemeral(f"I don't know `{cards.escape(word)}`.\n{HELP}")
     return handler(deps)
+
+
+def publish_home(deps: Deps, user: str) -> None:
+    """The App Home tab: what is open now and who is on call."""
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Baton"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": cards.cut(_list_text(deps), cards.TEXT_LIMIT)},
+        },
+        {"type": "divider"},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": cards.cut(_oncall_text(deps), cards.TEXT_LIMIT)},
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "`/escalations help` for commands"}]},
+    ]
+    deps.slack.views_publish(user_id=user, view={"type": "home", "blocks": blocks})

@@ -340,3 +340,21 @@ teams:
     w.driver.slash(AGENT, "C0SUPPORT", "/escalations", "dance")
     w.settle()
     assert any("I don't know `dance`" in e.get("text", "") for e in w.slack.ephemerals)
+
+
+def test_app_home_shows_open_escalations(world):
+    cust = world.customers[ACME]
+    world.driver.user_says(cust.channel, cust.user, HUMAN)
+    world.settle()
+    envelope = world.driver.envelope_for(cust.channel, world.slack.messages(cust.channel)[0]["ts"])
+    envelope["event"] = {
+        "type": "app_home_opened",
+        "user": AGENT,
+        "channel": "D0HOME",
+        "tab": "home",
+        "event_ts": "1.0",
+    }
+    assert world.driver.deliver_event(envelope).status == 200
+    world.settle()
+    home = world.slack.home_views[AGENT]
+    assert "1 active escalation" in json.dumps(home)
