@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -29,28 +30,25 @@ def _tell(respond: Respond, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.action(Action.CLAIM.value)
-    def on_claim(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        esc_id = _escalation_id(body)
-        user, team = _who(body)
-        if esc_id is None:
-            return _tell(respond, "That button is not attached to an escalation.")
-        result = flows.claim(deps, esc_id, user, team)
-        if not result.ok:
-            _tell(respond, result.message)
+NOT_ATTACHED = "That button is not attached to an escalation."
+ClickFlow = Callable[[Deps, int, str, str], flows.ClickResult]
 
-    @app.action(Action.RELEASE.value)
-    def on_release(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        esc_id = _escalation_id(body)
-        user, team = _who(body)
-        if esc_id is None:
-            return _tell(respond, "That button is not attached to an escalation.")
-        result = flows.release(deps, esc_id, user, team)
-        if not result.ok:
-            _tell(respond, result.message)
+
+def register(app: App, deps: Deps) -> None:
+    def button(action: Action, flow: ClickFlow) -> None:
+        @app.action(action.value)
+        def on_click(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+            ack()
+            esc_id = _escalation_id(body)
+            user, team = _who(body)
+            if esc_id is None:
+                return _tell(respond, NOT_ATTACHED)
+            result = flow(deps, esc_id, user, team)
+            if not result.ok:
+                _tell(respond, result.message)
+
+    button(Action.CLAIM, flows.claim)
+    button(Action.RELEASE, flows.release)
 
     @app.action(Action.RESOLVE.value)
     def on_resolve(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -58,7 +56,7 @@ def register(app: App, deps: Deps) -> None:
         esc_id = _escalation_id(body)
         _, team = _who(body)
         if esc_id is None:
-            return _tell(respond, "That button is not attached to an escalation.")
+            return _tell(respond, NOT_ATTACHED)
         result, view = flows.resolve_modal(deps, esc_id, team)
         if view is None:
             return _tell(respond, result.message)
