@@ -11,7 +11,9 @@ the machine and tests can run in parallel.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,9 +60,34 @@ Handler = Callable[[Request], Response]
 
 
 class _Server(ThreadingHTTPServer):
+    """Remembers open connections, so stopping cuts pooled keep-alive ones too: a client's reused
+    connection must fail like a fresh one when a stand-in goes down."""
+
     daemon_threads = True
     allow_reuse_address = True
     app_handler: Handler
+
+    def server_activate(self) -> None:
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+        super().server_activate()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._conns_lock:
+            self._conns.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conns_lock:
+            self._conns.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        with self._conns_lock:
+            conns = list(self._conns)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -90,8 +117,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (e.g. its timeout fired); nothing to tell it
+        except OSError:
+            pass  # the client gave up (its timeout fired), or a stop cut the connection
 
     do_GET = _serve
     do_POST = _serve
@@ -130,6 +157,7 @@ class LocalHTTPServer:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.drop_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

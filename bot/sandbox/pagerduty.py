@@ -21,23 +21,20 @@ reused by bot/sandbox/opsgenie.py.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import itertools
 import json
-import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from bot.clock import Clock, SystemClock
-from bot.sandbox.httpserver import Request, Response, json_response, text_response
+from bot.sandbox.httpserver import LocalHTTPServer, Request, Response, json_response, text_response
 
 ROUTING_KEY = "R0UT1NGKEYSANDB0X000000000000000"  # 32 characters, like a real integration key
 API_TOKEN = "pd-sandbox-token"
@@ -59,68 +56,6 @@ class LoggedRequest:
     body: Any  # parsed JSON, or the raw text when it was not JSON
 
 
-class _Server(ThreadingHTTPServer):
-    """Like bot.sandbox.httpserver's server, but it remembers open connections so an outage can cut
-    keep-alive connections too (a client's pooled connection must fail like a fresh one)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, port: int, app: Callable[[Request], Response]) -> None:
-        self.app = app
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
-        super().__init__(("127.0.0.1", port), _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._conns_lock:
-            self._conns.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._conns_lock:
-            self._conns.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        with self._conns_lock:
-            conns = list(self._conns)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def _serve(self) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        request = Request(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                          {k.lower(): v for k, v in self.headers.items()}, body)
-        try:
-            response = self.server.app(request)
-        except Exception as exc:  # a bug in the stand-in must show up, not hang the client
-            response = text_response(f"stand-in error: {type(exc).__name__}: {exc}", status=500)
-        try:
-            self.send_response(response.status)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
-        except OSError:
-            pass  # the client went away, or an outage cut the connection
-
-    do_GET = _serve
-    do_POST = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        return
-
-
 class PagerStandIn:
     """Lifecycle, request log and failure injection shared by the pager stand-ins."""
 
@@ -132,8 +67,7 @@ class PagerStandIn:
         self._fail: list[tuple[int, float | None]] = []
         self._down: str | None = None  # None, "refuse" or "503"
         self._port = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LocalHTTPServer | None = None
         self.requests: list[LoggedRequest] = []
         self.log: list[dict[str, Any]] = []  # {"url", "body"} of every POST received (the pager log)
 
@@ -141,24 +75,16 @@ class PagerStandIn:
     def start(self) -> PagerStandIn:
         with self._lock:
             if self._server is None:
-                self._server = _Server(self._port, self._handle)
-                self._port = int(self._server.server_address[1])
-                self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                                name=f"{self.name}-stand-in", daemon=True)
-                self._thread.start()
+                self._server = LocalHTTPServer(self._handle, port=self._port).start()
+                self._port = self._server.port  # kept, so set_down(False) comes back on the same URL
         return self
 
     def stop(self) -> None:
         """Close the port and cut every open connection (pooled keep-alive ones too)."""
         with self._lock:
             server, self._server = self._server, None
-            thread, self._thread = self._thread, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
-            server.drop_connections()
-        if thread is not None:
-            thread.join(timeout=5)
+            server.stop()
 
     def __enter__(self) -> PagerStandIn:
         return self.start()
