@@ -132,9 +132,14 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
             else:
                 return IngestResult(True, "agent reply")
         else:
+            # A resolved escalation answered what came before it, as an agent's reply does: only what
+            # the customer said since can open another one (a "thanks" must not reopen it).
+            past = repo.escalations_of_conversation(session, conv.id) if active is None else []
+            since = max((e.resolved_at for e in past if e.resolved_at is not None), default=None)
             history = [
                 (_domain(m), MessageAnalysis.from_dict(m.analysis))
                 for m in repo.messages_of(session, conv.id)
+                if since is None or m.sent_at >= since
             ]
             account = accounts.with_history(session, account, conv.id)
             decision = decide(history, account, now, deps.policy.engine)
