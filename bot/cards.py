@@ -161,6 +161,7 @@ class CardView:
     resolution_note: str = ""
     sla_note: str = ""
     external_customer: bool = True
+    prefer_agent: str = ""  # cooling period: who handled this account last
 
 
 def _user(user: str) -> str:
@@ -259,8 +260,11 @@ def build_card(view: CardView) -> dict[str, Any]:
                 _mrkdwn(cut(f"{emoji} {_status_line(view)} · team *{escape(view.team)}*", TEXT_LIMIT))
             ],
         },
-        {"type": "section", "fields": _account_fields(view)},
     ]
+    if view.prefer_agent:
+        handled = f":leftwards_arrow_with_hook: Previously handled by {_user(view.prefer_agent)}"
+        blocks.append({"type": "context", "elements": [_mrkdwn(cut(handled, TEXT_LIMIT))]})
+    blocks.append({"type": "section", "fields": _account_fields(view)})
     if view.missing:
         blocks.append(
             {

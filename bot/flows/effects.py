@@ -176,6 +176,33 @@ def _notify_thread(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     post_in_customer_thread(deps, esc_id, str(payload["text"]), str(payload.get("log_kind", "customer_told")))
 
 
+def _dm_previous_handler(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
+    """Cooling period: the agent who handled this account last gets the card in a DM, with Claim,
+    when they are still an active member of the workspace and nobody has claimed yet."""
+    user = str(payload.get("user", ""))
+    with session_scope(deps.db) as session:
+        esc = session.get(Escalation, esc_id)
+        if esc is None or esc.status != "open" or not user:
+            return
+        view = render.card_view(session, deps, esc)
+    try:
+        active = not deps.slack.users_info(user=user)["user"].get("deleted")
+    except SlackApiError as exc:
+        if exc.response is None or exc.response.get("error") != "user_not_found":
+            raise
+        active = False
+    if active:
+        body = cards.build_card(view)
+        dm = deps.slack.conversations_open(users=user)["channel"]["id"]
+        text = f"You handled {cards.escape(view.account_name)} last time, and they are back. {body['text']}"
+        deps.slack.chat_postMessage(
+            channel=dm, text=cards.cut(text, cards.FALLBACK_LIMIT), blocks=body["blocks"], unfurl_links=False
+        )
+    with session_scope(deps.db) as session:
+        kind = "previous_handler_dm" if active else "previous_handler_unavailable"
+        repo.log(session, esc_id, deps.clock.now(), kind, user=user)
+
+
 def user_name(deps: Deps, user: str) -> str:
     """A person's display name (users.info, cached); the id itself when Slack cannot tell."""
 
@@ -202,6 +229,7 @@ EFFECTS: dict[str, Callable[[Deps, int, dict[str, Any]], None]] = {
     "notify_customer": _notify_customer,
     "notify_claimed": _notify_claimed,
     "notify_thread": _notify_thread,
+    "dm_previous_handler": _dm_previous_handler,
 }
 
 

@@ -98,6 +98,8 @@ def open_or_grow(
             )
             enqueue_effect(session, inserted.id, "post_card", now)
             enqueue_effect(session, inserted.id, "notify_customer", now)
+            if decision.prefer_agent:  # cooling period: the agent who handled this account last
+                enqueue_effect(session, inserted.id, "dm_previous_handler", now, user=decision.prefer_agent)
             if closed:
                 repo.log(session, inserted.id, now, "after_hours", opening=chain_start.isoformat())
                 if urgency == "immediate":

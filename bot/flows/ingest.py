@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
 from bot.deps import Deps
-from bot.domain import model
+from bot.domain import loop, model
 from bot.domain.triggers import MessageAnalysis, analyse, decide
 from bot.flows import accounts, effects, escalate
 from storage import repo
@@ -143,11 +145,23 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
             ]
             account = accounts.with_history(session, account, conv.id)
             decision = decide(history, account, now, deps.policy.engine)
+            if not decision.escalate and active is None and not past:
+                decision = loop.back_to_human(
+                    decision, _previous(session, conv.id, account.id), account, now, deps.policy.engine
+                )
             if not decision.escalate:
                 return IngestResult(True, "no escalation")
             esc_id, opened = escalate.open_or_grow(session, deps, conv, active, decision, account, now)
     effects.run_for(deps, esc_id)
     return IngestResult(True, "escalated" if opened else "updated", esc_id, opened)
+
+
+def _previous(session: Session, conversation_id: int, account_id: str) -> loop.Previous | None:
+    """The account's last escalation in another conversation (a customer coming back in a new thread)."""
+    last = repo.last_escalation_of_account(session, account_id, exclude_conversation=conversation_id)
+    if last is None or last.id is None:
+        return None
+    return loop.Previous(last.id, last.opened_at, last.resolved_at, last.resolved_by or last.claimed_by)
 
 
 def _domain(m: Message) -> model.Message:

@@ -51,4 +51,5 @@ def card_view(session: Session, deps: Deps, esc: Escalation) -> CardView:
         resolved_at=esc.resolved_at,
         resolution_note=esc.resolution_note,
         sla_note=esc.sla_note,
+        prefer_agent=esc.prefer_agent,
     )
