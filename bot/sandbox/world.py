@@ -208,7 +208,10 @@ class World:
             now = self.clock.now()
             with session_scope(self.deps.db) as session:
                 due = repo.next_due(session, now)
-            ticks = 1 if due is None or due <= now + step else math.ceil((due - now) / step)
+            if due is None:  # nothing will be due: skip to the last tick before `when`
+                ticks = max(1, (when - now) // step)
+            else:
+                ticks = 1 if due <= now + step else math.ceil((due - now) / step)
             target = now + ticks * step
             if target > when:
                 break
