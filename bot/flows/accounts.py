@@ -92,8 +92,14 @@ def facts_for(deps: Deps, entry: AccountEntry) -> Account:
 
 
 def with_history(session: Session, account: Account, conversation_id: int) -> Account:
-    """Add the cooling-period inputs: when this account was last escalated, and who handled it."""
+    """Add the cooling-period inputs: when this account was last escalated, and who handled it.
+
+    The conversation's own unresolved escalation is the present, not history: left out, it would put
+    every conversation into the cooling period as soon as it escalates and add that as a reason.
+    """
     last = repo.last_escalation_of_account(session, account.id)
+    if last is not None and last.conversation_id == conversation_id and last.resolved_at is None:
+        last = repo.last_escalation_of_account(session, account.id, exclude_conversation=conversation_id)
     if last is None:
         return account
     handler = last.resolved_by or last.claimed_by

@@ -106,6 +106,18 @@ def test_returning_customer_goes_straight_back_to_the_previous_handler(world):
     assert card is not None and "Claimed" in json.dumps(card["blocks"])
 
 
+def test_an_escalation_does_not_put_its_own_conversation_into_the_cooling_period(world):
+    cust = world.customers[CUSTOMER]
+    first = world.driver.user_says(cust.channel, cust.user, HUMAN)
+    world.settle()
+    world.clock.advance(timedelta(minutes=1))
+    world.driver.user_says(cust.channel, cust.user, "Also our lawyer wants to talk to you", thread_ts=first.ts)
+    world.settle()
+    [esc] = escalations(world)
+    assert [t["id"] for t in esc.triggers] == ["human_request", "legal"]
+    assert esc.prefer_agent == ""
+
+
 def test_after_the_cooling_period_a_routine_question_stays_with_the_ai(world):
     _resolve_first_escalation(world)
     world.clock.advance(timedelta(hours=48, minutes=1))
