@@ -22,6 +22,7 @@ class OnCallAnswer:
     users: tuple[str, ...]  # Slack user ids
     provider: str
     problem: str = ""  # why nobody could be named (shown to managers, never hidden)
+    retryable: bool = False  # the lookup itself failed (pager unreachable): asking again later can help
 
 
 def slack_user_for_email(deps: Deps, email: str) -> str | None:
@@ -62,7 +63,7 @@ def who_is_on_call(deps: Deps, team: Team, now: datetime) -> OnCallAnswer:
             else:
                 emails = source.on_call_emails(cfg.schedule or team.name)
         except Exception as exc:  # the lookup failing must not stop the page itself
-            return OnCallAnswer((), cfg.provider, f"on-call lookup failed: {exc}")
+            return OnCallAnswer((), cfg.provider, f"on-call lookup failed: {exc}", retryable=True)
         users = tuple(dict.fromkeys(u for u in (slack_user_for_email(deps, e) for e in emails) if u))
         problem = "" if users else "nobody on call could be matched to a Slack user"
         return OnCallAnswer(users, cfg.provider, problem)

@@ -13,14 +13,13 @@ from sqlmodel import Session, col, select
 
 from bot import cards, customer_messages
 from bot.deps import Deps
-from bot.domain import surge
 from bot.flows import render
 from bot.flows.oncall import who_is_on_call
 from bot.flows.sla import find_team
 from integrations.pager import Link, PageRequest
 from storage import repo
 from storage.db import session_scope
-from storage.models import OPEN, Conversation, Escalation
+from storage.models import OPEN, Conversation, Escalation, TimelineEvent
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +86,22 @@ def remind(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         deps.slack.chat_postMessage(channel=team.channel, text=text)
     _note(deps, esc_id, "reminded", round=payload.get("round", 0))
     if not told:
-        from bot.flows import effects, wait
+        from bot.flows import effects, escalate, wait
 
+        # Its own outbox item: if this note fails it is retried alone, never re-posting the reminder.
         with session_scope(deps.db) as session:
             esc, _ = _load(session, esc_id)
             message = customer_messages.still_on_it(wait=wait.wait_phrase(session, deps, esc))
-        effects.post_in_customer_thread(deps, esc_id, message, "customer_told_waiting")
+            escalate.enqueue_effect(
+                session,
+                esc_id,
+                "notify_thread",
+                deps.clock.now(),
+                key="still_on_it",
+                text=message,
+                log_kind="customer_told_waiting",
+            )
+        effects.run_for(deps, esc_id)
 
 
 # ---------------------------------------------------------------- page: DM on-call + the pager
@@ -129,6 +138,8 @@ def dm_oncall(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     answer = who_is_on_call(deps, team, now)
     if not answer.users:
         _note(deps, esc_id, "oncall_unknown", problem=answer.problem, provider=answer.provider)
+        if answer.retryable:  # the lookup failed (pager down): ask again later, never drop the DM
+            raise Retry(answer.problem)
         return
     body = cards.build_card(view)
     for user in answer.users:
@@ -148,20 +159,39 @@ def dm_oncall(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     _note(deps, esc_id, kind, note, users=list(answer.users), provider=answer.provider, via="slack DM")
 
 
-def _surge_key(session: Session, esc: Escalation, now: datetime) -> tuple[str, int]:
-    """A shared dedup key when the team is in a surge (an outage): one incident with the count."""
+def _surge_key(session: Session, esc: Escalation, now: datetime) -> tuple[str, int, bool]:
+    """A shared dedup key when the team is in a surge (an outage): one incident with the count.
+
+    Returns (key, count, joined): `joined` when a surge incident for these escalations was already
+    accepted by the pager, so this one only joins it. The escalations counted are the team's open
+    ones opened from a window before this one's opening up to now (the page step runs minutes after
+    the opening, so a window ending at `now` would miss the very surge it belongs to).
+    """
     rows = session.exec(
-        select(Escalation.opened_at).where(
+        select(Escalation.id, Escalation.opened_at).where(
             Escalation.team == esc.team,
             Escalation.status == OPEN,
-            col(Escalation.opened_at) >= now - SURGE_WINDOW,
+            col(Escalation.opened_at) >= esc.opened_at - SURGE_WINDOW,
+            col(Escalation.opened_at) <= now,
         )
     ).all()
-    count = surge.surge_count(list(rows), now, SURGE_WINDOW)
-    if count < SURGE_THRESHOLD:
-        return f"baton-esc-{esc.id}", count
+    ids = [r[0] for r in rows]
+    joined_key = ""
+    if ids:
+        for event in session.exec(
+            select(TimelineEvent)
+            .where(TimelineEvent.kind == "paged", col(TimelineEvent.escalation_id).in_(ids))
+            .order_by(col(TimelineEvent.id))
+        ):
+            key = str(event.detail.get("dedup_key") or "")
+            if key.startswith("baton-surge-"):
+                joined_key = key
+    if joined_key:
+        return joined_key, len(ids), True
+    if len(ids) < SURGE_THRESHOLD:
+        return f"baton-esc-{esc.id}", len(ids), False
     bucket = int(now.timestamp() // SURGE_WINDOW.total_seconds())
-    return f"baton-surge-{esc.team}-{bucket}", count
+    return f"baton-surge-{esc.team}-{bucket}", len(ids), False
 
 
 def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
@@ -185,8 +215,14 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
                 error=f"{team.oncall.provider} is not connected (no API key)",
             )
             return
-        dedup, count = _surge_key(session, esc, now)
+        dedup, count, joined = _surge_key(session, esc, now)
         reasons = [t.get("reason", t["id"]) for t in esc.triggers]
+        if joined:  # the surge incident is already open: this escalation rides on it
+            repo.log(session, esc_id, now, "paged", provider=team.oncall.provider, dedup_key=dedup, joined=True)
+            esc.sla_note = f"paged on-call with the surge at {_local(deps, esc.team, now)}"
+            esc.card_dirty = True
+            session.add(esc)
+            return
         if dedup.startswith("baton-surge-"):
             summary = f"Surge: {count} escalations for team {esc.team} in the last {int(SURGE_WINDOW.total_seconds() // 60)} minutes"
             bucket = dedup.rsplit("-", 1)[1]
@@ -199,6 +235,7 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
                 shared=True,
                 team=esc.team,
                 count=count,
+                since=(esc.opened_at - SURGE_WINDOW).isoformat(),
             )
         else:
             summary = f"[{esc.urgency}] {esc.category} escalation for {esc.account_id} unclaimed: {reasons[0] if reasons else ''}"
@@ -233,14 +270,20 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         from bot.flows.effects import Permanent
 
         raise Permanent(result.describe())
-    _note(
-        deps,
-        esc_id,
-        "paged",
-        f"paged on-call ({team.oncall.provider}) at {_local(deps, esc.team, now)}",
-        provider=team.oncall.provider,
-        dedup_key=dedup,
-    )
+    with session_scope(deps.db) as session:
+        repo.log(session, esc_id, deps.clock.now(), "paged", provider=team.oncall.provider, dedup_key=dedup)
+        session.flush()
+        status = session.exec(
+            select(Escalation.status).where(Escalation.id == esc_id).with_for_update()
+        ).one()
+        if status == OPEN:
+            row = session.get(Escalation, esc_id)
+            assert row is not None
+            row.sla_note = f"paged on-call ({team.oncall.provider}) at {_local(deps, row.team, now)}"
+            row.card_dirty = True
+            session.add(row)
+        else:  # claimed or resolved while the page was on its way
+            escalate.enqueue_effect(session, esc_id, "page_resolve", deps.clock.now(), key=f"late:{dedup}")
 
 
 def page_resolve(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
@@ -321,13 +364,15 @@ def watchdog_alert(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
 def surge_notice(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     team = find_team(deps.policy, str(payload.get("team", "")))
     now = deps.clock.now()
+    since = datetime.fromisoformat(str(payload["since"])) if payload.get("since") else now - SURGE_WINDOW
     with session_scope(deps.db) as session:
         rows = list(
             session.exec(
                 select(Escalation).where(
                     Escalation.team == team.name,
                     Escalation.status == OPEN,
-                    col(Escalation.opened_at) >= now - SURGE_WINDOW,
+                    col(Escalation.opened_at) >= since,
+                    col(Escalation.opened_at) <= now,
                 )
             )
         )
