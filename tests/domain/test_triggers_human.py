@@ -129,3 +129,39 @@ def test_normalise_expands_contractions_and_keeps_clause_punctuation() -> None:
     n = normalise("I can't, won't. U r")
     assert n.tokens == ("i", "can", "not", ",", "will", "not", ".", "you", "are")
     assert [c for _, c in n.clauses()] == [("i", "can", "not"), ("will", "not"), ("you", "are")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is not an outage, just a question about reports",
+        "It's not a security breach, I just forgot my password",
+        "This isn't a lawsuit, I'm just asking",
+    ],
+)
+def test_negation_reaches_past_an_article(text):
+    """'not an outage' denies the topic; the article between must not hide the negation."""
+    from datetime import UTC, datetime
+
+    from bot.domain.model import Account, Message
+    from bot.domain.triggers import default_engine_config, evaluate
+
+    now = datetime(2026, 11, 23, 15, tzinfo=UTC)
+    decision = evaluate(
+        [Message("customer", text, now, ref="1")], Account(id="a"), now, default_engine_config()
+    )
+    assert not decision.escalate, decision.trigger_ids
+
+
+@pytest.mark.parametrize("text", ["I'm not a robot, I need a human", "not a bot, a real person please"])
+def test_negating_something_else_keeps_the_request(text):
+    from datetime import UTC, datetime
+
+    from bot.domain.model import Account, Message
+    from bot.domain.triggers import default_engine_config, evaluate
+
+    now = datetime(2026, 11, 23, 15, tzinfo=UTC)
+    decision = evaluate(
+        [Message("customer", text, now, ref="1")], Account(id="a"), now, default_engine_config()
+    )
+    assert "human_request" in decision.trigger_ids

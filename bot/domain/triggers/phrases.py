@@ -213,6 +213,7 @@ PROFANITY = [
 ]
 
 NEGATORS = frozenset({"not", "no", "never", "without", "nor"})
+ARTICLES = frozenset({"a", "an", "the"})
 ABILITY = frozenset({"can", "could", "able", "unable"})
 # A negated wish: "don't want", "not asking for", "would not like", "don't think I need".
 WISH_WORDS = frozenset(
@@ -406,8 +407,8 @@ def negates_wish(before: Sequence[str], match_first: str) -> bool:
         j = i + 1
         rest = list(before[j:]) + [match_first]
         k = 0
-        while k < len(rest) - 1 and rest[k] in SKIP_ADVERBS:
-            k += 1
+        while k < len(rest) - 1 and (rest[k] in SKIP_ADVERBS or rest[k] in ARTICLES):
+            k += 1  # "not really", and "not a/an/the ..." ("this is not an outage")
         nxt = rest[k] if rest else ""
         if tok == "no" and k == len(rest) - 1:
             return True  # "no agent", "no human please"
