@@ -122,7 +122,7 @@ def test_invalid_event_400_is_not_retried(make_world):
 
 def race_claim_with_page_step(w, esc: Escalation) -> None:
     """The page step and a Claim click start at the same instant (one barrier releases both)."""
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=30)
     errors: list[BaseException] = []
 
     def page_step() -> None:
@@ -139,7 +139,7 @@ def race_claim_with_page_step(w, esc: Escalation) -> None:
         except BaseException as exc:  # pragma: no cover
             errors.append(exc)
 
-    threads = [threading.Thread(target=page_step), threading.Thread(target=claim)]
+    threads = [threading.Thread(target=page_step, daemon=True), threading.Thread(target=claim, daemon=True)]
     for t in threads:
         t.start()
     for t in threads:

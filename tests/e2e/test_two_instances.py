@@ -69,7 +69,7 @@ def second_instance(w: World) -> Runtime:
 
 def sweep_together(instances: list[Deps], rounds: int = 3) -> None:
     """Every instance sweeps at the same moment, `rounds` times (threads released by one barrier)."""
-    barrier = threading.Barrier(len(instances))
+    barrier = threading.Barrier(len(instances), timeout=30)
     errors: list[BaseException] = []
 
     def run(deps: Deps) -> None:
@@ -80,7 +80,7 @@ def sweep_together(instances: list[Deps], rounds: int = 3) -> None:
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(d,)) for d in instances]
+    threads = [threading.Thread(target=run, args=(d,), daemon=True) for d in instances]
     for t in threads:
         t.start()
     for t in threads:
