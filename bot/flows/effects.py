@@ -70,7 +70,7 @@ def _post_card(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         conv = session.get(Conversation, esc.conversation_id)
         assert conv is not None
         if not conv.permalink:
-            conv.permalink = _permalink(deps, conv.channel, conv.thread_ts)
+            conv.permalink = permalink(deps, conv.channel, conv.thread_ts)
             session.add(conv)
         channel = _internal_channel(
             deps, deps.policy.teams[esc.team].channel if esc.team in deps.policy.teams else ""
@@ -86,7 +86,7 @@ def _post_card(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         repo.log(session, esc_id, now, "card_posted", channel=str(resp["channel"]), ts=str(resp["ts"]))
 
 
-def _permalink(deps: Deps, channel: str, ts: str) -> str:
+def permalink(deps: Deps, channel: str, ts: str) -> str:
     try:
         return str(deps.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
     except SlackApiError as exc:

@@ -103,7 +103,7 @@ def open_or_grow(
             if closed:
                 repo.log(session, inserted.id, now, "after_hours", opening=chain_start.isoformat())
                 if urgency == "immediate":
-                    enqueue_effect(session, inserted.id, "page", now, key="after_hours")
+                    enqueue_effect(session, inserted.id, "page", now, key="after_hours", after_hours=True)
                 else:
                     enqueue_effect(
                         session,

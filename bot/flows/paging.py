@@ -57,6 +57,15 @@ def _note(
                 session.add(esc)
 
 
+def _card_permalink(deps: Deps, esc: Escalation) -> str:
+    """A link to the card message itself (falls back to its channel)."""
+    if not (esc.card_channel and esc.card_ts):
+        return _card_link(esc)
+    from bot.flows.effects import permalink
+
+    return permalink(deps, esc.card_channel, esc.card_ts) or _card_link(esc)
+
+
 def _card_link(esc: Escalation) -> str:
     return f"https://slack.com/app_redirect?channel={esc.card_channel}" if esc.card_channel else ""
 
@@ -118,6 +127,19 @@ def page(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
             repo.log(session, esc_id, now, "page_skipped", reason=f"already {esc.status}")
             return
         team = find_team(deps.policy, esc.team)
+        history = repo.timeline(session, esc_id)
+        first_chain_page = "index" in payload and not any(
+            e.kind == "page_requested" and not e.detail.get("after_hours") for e in history
+        )
+        if first_chain_page and any(
+            e.kind == "page_requested" and e.detail.get("after_hours") for e in history
+        ):
+            # After hours on-call was paged when the escalation opened: that was this step's page.
+            repo.log(
+                session, esc_id, now, "page_skipped", reason="on-call already paged at open (after hours)"
+            )
+            return
+        repo.log(session, esc_id, now, "page_requested", after_hours=bool(payload.get("after_hours")))
         key = escalate.unique()
         escalate.enqueue_effect(session, esc_id, "dm_oncall", now, key=key)
         if team.oncall is not None and team.oncall.has_pager:
@@ -218,7 +240,9 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         dedup, count, joined = _surge_key(session, esc, now)
         reasons = [t.get("reason", t["id"]) for t in esc.triggers]
         if joined:  # the surge incident is already open: this escalation rides on it
-            repo.log(session, esc_id, now, "paged", provider=team.oncall.provider, dedup_key=dedup, joined=True)
+            repo.log(
+                session, esc_id, now, "paged", provider=team.oncall.provider, dedup_key=dedup, joined=True
+            )
             esc.sla_note = f"paged on-call with the surge at {_local(deps, esc.team, now)}"
             esc.card_dirty = True
             session.add(esc)
@@ -243,7 +267,14 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
             dedup_key=dedup,
             summary=summary,
             urgency=esc.urgency,
-            links=tuple(Link(href=h, text="Open in Slack") for h in (conv.permalink, _card_link(esc)) if h),
+            links=tuple(
+                Link(href=h, text=t)
+                for h, t in (
+                    (_card_permalink(deps, esc), "Escalation card in Slack"),
+                    (conv.permalink, "Customer conversation"),
+                )
+                if h
+            ),
             custom_details={
                 "account": esc.account_id,
                 "tier": esc.tier,
@@ -263,7 +294,7 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         )
     result = pager.trigger(request)
     if not result.ok:
-        note = "paging failed, retrying" if result.retryable else f"paging failed: {result.describe()}"
+        note = result.describe()  # "paging failed, retrying: ..." / "paging failed, not retrying: ..."
         _note(deps, esc_id, "page_failed", note, error=result.describe(), retryable=result.retryable)
         if result.retryable:
             raise Retry(result.describe(), result.retry_after)

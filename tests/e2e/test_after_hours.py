@@ -36,18 +36,34 @@ def customer_texts(w, account: str = "initech") -> list[str]:
 
 
 def summaries(w) -> list[dict]:
-    return [m for m in w.slack.bot_messages("C0SUPPORT") if "waited while the team was offline" in str(m.get("text", ""))]
+    return [
+        m
+        for m in w.slack.bot_messages("C0SUPPORT")
+        if "waited while the team was offline" in str(m.get("text", ""))
+    ]
 
 
 @pytest.mark.parametrize(
     ("opened", "opening", "told"),
     [
         # Friday 18:00 EDT before the November change -> Monday 09:00 EST (14:00 UTC).
-        (datetime(2026, 10, 30, 22, 0, tzinfo=UTC), datetime(2026, 11, 2, 14, 0, tzinfo=UTC), "Monday at 09:00 EST"),
+        (
+            datetime(2026, 10, 30, 22, 0, tzinfo=UTC),
+            datetime(2026, 11, 2, 14, 0, tzinfo=UTC),
+            "Monday at 09:00 EST",
+        ),
         # Friday 18:00 EST before the March change -> Monday 09:00 EDT (13:00 UTC).
-        (datetime(2027, 3, 12, 23, 0, tzinfo=UTC), datetime(2027, 3, 15, 13, 0, tzinfo=UTC), "Monday at 09:00 EDT"),
+        (
+            datetime(2027, 3, 12, 23, 0, tzinfo=UTC),
+            datetime(2027, 3, 15, 13, 0, tzinfo=UTC),
+            "Monday at 09:00 EDT",
+        ),
         # Wednesday 17:30 before Thanksgiving (Thursday 26 November) -> Friday 09:00 EST.
-        (datetime(2026, 11, 25, 22, 30, tzinfo=UTC), datetime(2026, 11, 27, 14, 0, tzinfo=UTC), "Friday at 09:00 EST"),
+        (
+            datetime(2026, 11, 25, 22, 30, tzinfo=UTC),
+            datetime(2026, 11, 27, 14, 0, tzinfo=UTC),
+            "Friday at 09:00 EST",
+        ),
     ],
 )
 def test_queued_after_hours_waits_for_the_opening(make_world, opened, opening, told):
@@ -98,6 +114,10 @@ def test_immediate_after_hours_pages_at_once(make_world):
     assert any("on-call person has been paged" in t for t in customer_texts(w, "acme"))
     w.advance_to(opened + timedelta(hours=1))
     assert len({i["dedup_key"] for i in w.pagerduty.incidents()}) == 1
+    assert len(dms(w, ONCALL)) == 1, "the chain's page step must not page on-call a second time"
+    assert [e.detail.get("reason") for e in events(w, esc.id, "page_skipped")] == [
+        "on-call already paged at open (after hours)"
+    ]
     assert summaries(w) == []
     assert current(w).status == "open" and trigger["payload"]["severity"] == "critical"
 
