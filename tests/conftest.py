@@ -5,6 +5,7 @@ DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test pytest
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,22 +20,31 @@ PG_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith(("postgres://", "postgresql"))
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+_schemas = itertools.count()
+
+
+def _admin(sql: str) -> None:
+    engine = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(sql))
     engine.dispose()
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database for one test: a SQLite file, or the PostgreSQL in DATABASE_URL, emptied."""
-    if ON_POSTGRES:
-        _reset_postgres(PG_URL)
-        yield PG_URL
-    else:
+    """A fresh, empty database for one test: a SQLite file, or a private schema in the PostgreSQL of
+    DATABASE_URL (created for the test, dropped after it: the database's own tables are never touched,
+    and parallel runs do not collide)."""
+    if not ON_POSTGRES:
         yield f"sqlite:///{tmp_path}/baton.db"
+        return
+    schema = f"baton_test_{os.getpid()}_{next(_schemas)}"
+    _admin(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        _admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 @pytest.fixture
