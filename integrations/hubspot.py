@@ -198,6 +198,9 @@ def _error_message(reply: JsonReply) -> str:
     return str(body.get("message") or body.get("category") or "")
 
 
+MAX_TOKEN_WAIT = 0.25  # seconds a lookup waits for the local search rate limit before giving up
+
+
 class _TokenBucket:
     def __init__(self, rate: float, burst: float) -> None:
         self._rate = rate
@@ -274,7 +277,9 @@ class HubSpotClient:
         """The first company whose account-id property equals `account_id` (raw HubSpot object)."""
         budget = self._timeout if timeout is None else timeout
         until = time.monotonic() + budget
-        if self._bucket is not None and not self._bucket.take(max_wait=budget):
+        # Wait only briefly for a search token: a listener thread blocked for the whole budget stalls
+        # every message behind it; "held back" degrades to a card without CRM data, retried soon.
+        if self._bucket is not None and not self._bucket.take(max_wait=min(budget, MAX_TOKEN_WAIT)):
             return ServiceFailure(
                 SERVICE, PROVIDER, "search rate limit reached (held back locally)", retryable=True
             )

@@ -73,6 +73,10 @@ class Escalation(SQLModel, table=True):
             sqlite_where=text("status != 'resolved'"),
             postgresql_where=text("status != 'resolved'"),
         ),
+        # The sweep's "cards to refresh" query reads only the few dirty rows.
+        Index("ix_escalations_dirty_cards", "card_dirty", sqlite_where=text("card_dirty"), postgresql_where=text("card_dirty")),
+        # Expected wait: recent pickups of one team.
+        Index("ix_escalations_team_opened", "team", "opened_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -135,6 +139,15 @@ class OutboxItem(SQLModel, table=True):
     """A side effect that must happen at least once (a page, a card post), retried until accepted."""
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        # Only pending items are ever looked up by time; done ones pile up without slowing the sweep.
+        Index(
+            "ix_outbox_pending_due",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=48)  # page_trigger, page_resolve, ...
@@ -143,7 +156,7 @@ class OutboxItem(SQLModel, table=True):
     payload: dict[str, Any] = _json(dict)
     status: str = Field(default="pending", max_length=16)  # pending | done | failed
     attempts: int = Field(default=0)
-    next_attempt_at: datetime | None = _utc(index=True)
+    next_attempt_at: datetime = _utc(nullable=False)
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = _utc(nullable=False)
     done_at: datetime | None = _utc()

@@ -217,7 +217,7 @@ def dirty_cards(session: Session, updated_before: datetime, limit: int = 50) -> 
         session.exec(
             select(Escalation)
             .where(
-                Escalation.card_dirty == True,  # noqa: E712
+                col(Escalation.card_dirty),
                 Escalation.card_ts != "",
                 or_(
                     col(Escalation.card_updated_at).is_(None),
@@ -284,25 +284,19 @@ def lease_outbox(session: Session, item_id: int, now: datetime, lease: timedelta
         .where(
             col(OutboxItem.id) == item_id,
             col(OutboxItem.status) == "pending",
-            or_(col(OutboxItem.next_attempt_at).is_(None), col(OutboxItem.next_attempt_at) <= now),
+            col(OutboxItem.next_attempt_at) <= now,
         )
         .values(next_attempt_at=now + lease, attempts=OutboxItem.attempts + 1)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def due_outbox(session: Session, now: datetime, limit: int = 100) -> list[OutboxItem]:
-    return list(
-        session.exec(
-            select(OutboxItem)
-            .where(
-                OutboxItem.status == "pending",
-                or_(col(OutboxItem.next_attempt_at).is_(None), col(OutboxItem.next_attempt_at) <= now),
-            )
-            .order_by(col(OutboxItem.id))
-            .limit(limit)
-        )
-    )
+def due_outbox(session: Session, now: datetime, limit: int = 100, escalation_id: int | None = None) -> list[OutboxItem]:
+    """Pending items whose time has come (partial index on pending items), oldest first."""
+    query = select(OutboxItem).where(OutboxItem.status == "pending", col(OutboxItem.next_attempt_at) <= now)
+    if escalation_id is not None:
+        query = query.where(OutboxItem.escalation_id == escalation_id)
+    return list(session.exec(query.order_by(col(OutboxItem.id)).limit(limit)))
 
 
 def finish_outbox(
@@ -357,7 +351,7 @@ def next_due(session: Session, now: datetime) -> datetime | None:
         select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending")
     ).one()
     dirty = session.exec(
-        select(Escalation.id).where(col(Escalation.card_dirty).is_(True), Escalation.card_ts != "").limit(1)
+        select(Escalation.id).where(col(Escalation.card_dirty), Escalation.card_ts != "").limit(1)
     ).first()
     candidates = [t for t in (step, retry) if t is not None]
     if dirty is not None:

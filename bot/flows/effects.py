@@ -292,7 +292,7 @@ def run_for(deps: Deps, esc_id: int) -> None:
     """Run the pending effects of one escalation now (the fast path after a commit)."""
     now = deps.clock.now()
     with session_scope(deps.db) as session:
-        items = [i for i in repo.due_outbox(session, now) if i.escalation_id == esc_id]
+        items = repo.due_outbox(session, now, escalation_id=esc_id)
     for item in items:
         run_item(deps, item)
 

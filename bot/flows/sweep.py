@@ -16,6 +16,8 @@ from storage.db import session_scope
 
 log = logging.getLogger(__name__)
 
+MAX_STEP_ROUNDS = 20  # x 200 due rows per round
+
 
 @dataclass
 class SweepReport:
@@ -28,7 +30,11 @@ class SweepReport:
 def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
     now = now or deps.clock.now()
     report = SweepReport()
-    report.steps = sla.run_due_steps(deps, now, report.overdue)
+    for _ in range(MAX_STEP_ROUNDS):  # a burst of due steps drains in one sweep, in bounded batches
+        taken = sla.run_due_steps(deps, now, report.overdue)
+        report.steps += taken
+        if not taken:
+            break
     report.effects = effects.run_due(deps, now)
     report.cards = _refresh_dirty_cards(deps, now)
     return report
