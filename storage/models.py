@@ -74,7 +74,12 @@ class Escalation(SQLModel, table=True):
             postgresql_where=text("status != 'resolved'"),
         ),
         # The sweep's "cards to refresh" query reads only the few dirty rows.
-        Index("ix_escalations_dirty_cards", "card_dirty", sqlite_where=text("card_dirty"), postgresql_where=text("card_dirty")),
+        Index(
+            "ix_escalations_dirty_cards",
+            "card_dirty",
+            sqlite_where=text("card_dirty = 1"),
+            postgresql_where=text("card_dirty"),
+        ),
         # Expected wait: recent pickups of one team.
         Index("ix_escalations_team_opened", "team", "opened_at"),
     )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -291,9 +291,15 @@ def lease_outbox(session: Session, item_id: int, now: datetime, lease: timedelta
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def due_outbox(session: Session, now: datetime, limit: int = 100, escalation_id: int | None = None) -> list[OutboxItem]:
+PENDING = text("outbox.status = 'pending'")
+
+
+def due_outbox(
+    session: Session, now: datetime, limit: int = 100, escalation_id: int | None = None
+) -> list[OutboxItem]:
     """Pending items whose time has come (partial index on pending items), oldest first."""
-    query = select(OutboxItem).where(OutboxItem.status == "pending", col(OutboxItem.next_attempt_at) <= now)
+    # The status is a literal, not a bound parameter, so the planner can use the partial index on pending items.
+    query = select(OutboxItem).where(PENDING, col(OutboxItem.next_attempt_at) <= now)
     if escalation_id is not None:
         query = query.where(OutboxItem.escalation_id == escalation_id)
     return list(session.exec(query.order_by(col(OutboxItem.id)).limit(limit)))

@@ -36,8 +36,16 @@ def expected_wait(session: Session, deps: Deps, esc: Escalation) -> timedelta:
     return wait.expected_wait(pickups, wait.default_wait(deps.policy.doc, esc.team))
 
 
+WAIT_TTL = 300.0  # seconds the median is reused for a team and hour
+
+
 def wait_phrase(session: Session, deps: Deps, esc: Escalation) -> str:
-    return wait.describe(expected_wait(session, deps, esc))
+    hour = esc.opened_at.replace(minute=0, second=0, microsecond=0).isoformat()
+    return str(
+        deps.cached(
+            f"wait:{esc.team}:{hour}", WAIT_TTL, lambda: wait.describe(expected_wait(session, deps, esc))
+        )
+    )
 
 
 def transition_text(session: Session, deps: Deps, esc: Escalation) -> str:

@@ -25,7 +25,7 @@ def upgrade() -> None:
             "ix_escalations_dirty_cards",
             ["card_dirty"],
             unique=False,
-            sqlite_where=sa.text("card_dirty"),
+            sqlite_where=sa.text("card_dirty = 1"),
             postgresql_where=sa.text("card_dirty"),
         )
         batch_op.create_index("ix_escalations_team_opened", ["team", "opened_at"], unique=False)
@@ -61,7 +61,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_escalations_team_opened")
         batch_op.drop_index(
             "ix_escalations_dirty_cards",
-            sqlite_where=sa.text("card_dirty"),
+            sqlite_where=sa.text("card_dirty = 1"),
             postgresql_where=sa.text("card_dirty"),
         )
 
