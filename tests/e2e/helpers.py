@@ -28,7 +28,12 @@ def card_messages(world: World, channel: str | None = None) -> list[dict[str, An
     channels = [channel] if channel else [t.channel for t in world.policy.teams.values()]
     out = []
     for ch in channels:
-        out += [m for m in world.slack.bot_messages(ch) if m.get("blocks") and not m.get("thread_ts")]
+        # a thread parent carries thread_ts == ts once it has replies; replies have another thread_ts
+        out += [
+            m
+            for m in world.slack.bot_messages(ch)
+            if m.get("blocks") and m.get("thread_ts", m["ts"]) == m["ts"]
+        ]
     return out
 
 
