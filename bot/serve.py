@@ -32,7 +32,7 @@ def _warn_unconnected(policy: Policy, pagers: dict[str, Any], sources: dict[str,
         provider = team.oncall.provider if team.oncall is not None else "none"
         if provider in ("pagerduty", "opsgenie") and provider not in pagers:
             log.error(
-                "team %s pages through %s, but no %s key is set: pages will fail (and be retried)",
+                "team %s pages through %s, but no %s key is set: its pages cannot be sent (only the on-call DM and reminders will go out)",
                 team.name,
                 provider,
                 provider,

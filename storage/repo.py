@@ -97,14 +97,6 @@ def messages_of(session: Session, conversation_id: int) -> list[Message]:
     )
 
 
-def count_messages(session: Session, conversation_id: int) -> int:
-    return int(
-        session.exec(
-            select(func.count()).select_from(Message).where(Message.conversation_id == conversation_id)
-        ).one()
-    )
-
-
 # ---------------------------------------------------------------- escalations
 
 
@@ -303,7 +295,9 @@ def due_outbox(
     if escalation_id is not None:
         query = query.where(OutboxItem.escalation_id == escalation_id)
     # Oldest due first, in the index's order (ordering by id made SQLite scan the table instead).
-    return list(session.exec(query.order_by(col(OutboxItem.next_attempt_at), col(OutboxItem.id)).limit(limit)))
+    return list(
+        session.exec(query.order_by(col(OutboxItem.next_attempt_at), col(OutboxItem.id)).limit(limit))
+    )
 
 
 def finish_outbox(
@@ -364,3 +358,11 @@ def next_due(session: Session, now: datetime) -> datetime | None:
     if dirty is not None:
         candidates.append(now)
     return min(candidates) if candidates else None
+
+
+def outbox_items(session: Session, esc_id: int, kind: str, *, attempted: bool = False) -> list[OutboxItem]:
+    """An escalation's outbox items of one kind, whatever their status (attempted: tried at least once)."""
+    query = select(OutboxItem).where(OutboxItem.escalation_id == esc_id, OutboxItem.kind == kind)
+    if attempted:
+        query = query.where(OutboxItem.attempts > 0)
+    return list(session.exec(query))

@@ -24,7 +24,7 @@ from storage.models import Conversation, Escalation, OutboxItem
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-MAX_ATTEMPTS = 12
+LOUD_AFTER = 12  # attempts: from then on a still-failing effect is logged as an error at every attempt
 # Slack errors worth retrying; anything else is permanent (a wrong request will stay wrong).
 RETRYABLE_SLACK = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -42,8 +42,11 @@ class Permanent(Exception):
     """An effect that can never succeed as asked (recorded on the timeline, not retried)."""
 
 
+MAX_BACKOFF_SECONDS = 900.0
+
+
 def backoff(attempt: int) -> timedelta:
-    return timedelta(seconds=min(5 * 2 ** max(attempt - 1, 0), 900))
+    return timedelta(seconds=min(5 * 2 ** max(attempt - 1, 0), MAX_BACKOFF_SECONDS))
 
 
 def _slack_failure(exc: Exception, attempt: int) -> Outcome:
@@ -72,7 +75,7 @@ def _post_card(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         if not conv.permalink:
             conv.permalink = permalink(deps, conv.channel, conv.thread_ts)
             session.add(conv)
-        channel = _internal_channel(
+        channel = internal_channel(
             deps, deps.policy.teams[esc.team].channel if esc.team in deps.policy.teams else ""
         )
         view = render.card_view(session, deps, esc)
@@ -102,7 +105,7 @@ def _is_ext_shared(deps: Deps, channel: str) -> bool:
     return bool(deps.cached(f"ext:{channel}", 600.0, fetch))
 
 
-def _internal_channel(deps: Deps, wanted: str) -> str:
+def internal_channel(deps: Deps, wanted: str) -> str:
     """Internal cards never go into an externally shared channel: fall back to the default team's channel."""
     if wanted and not _is_ext_shared(deps, wanted):
         return wanted
@@ -233,11 +236,6 @@ EFFECTS: dict[str, Callable[[Deps, int, dict[str, Any]], None]] = {
 }
 
 
-def register(kind: str, fn: Callable[[Deps, int, dict[str, Any]], None]) -> None:
-    """Other flows (paging, reminders) add their effects here."""
-    EFFECTS[kind] = fn
-
-
 # ---------------------------------------------------------------- running them
 
 
@@ -268,8 +266,8 @@ def run_item(deps: Deps, item: OutboxItem) -> Outcome:
             repo.finish_outbox(session, item.id, done_at, ok=True)
         else:
             retry_at = None
-            if outcome.retry_after is not None and attempt < MAX_ATTEMPTS:
-                retry_at = done_at + timedelta(seconds=outcome.retry_after)
+            if outcome.retry_after is not None:  # retryable: kept until accepted (backoff is capped)
+                retry_at = done_at + timedelta(seconds=min(outcome.retry_after, MAX_BACKOFF_SECONDS))
             repo.finish_outbox(session, item.id, done_at, ok=False, error=outcome.error, retry_at=retry_at)
             if item.escalation_id:
                 repo.log(
@@ -282,7 +280,8 @@ def run_item(deps: Deps, item: OutboxItem) -> Outcome:
                     attempt=attempt,
                     retry_at=retry_at.isoformat() if retry_at else None,
                 )
-            (log.warning if retry_at else log.error)(
+            loud = retry_at is None or attempt >= LOUD_AFTER
+            (log.error if loud else log.warning)(
                 "effect %s for escalation %s failed: %s", item.kind, item.escalation_id, outcome.error
             )
     return outcome

@@ -57,6 +57,13 @@ def _note(
                 session.add(esc)
 
 
+def internal_channel(deps: Deps, channel: str) -> str:
+    """The shared-channel guard of the card, for every internal notice (effects imports this module)."""
+    from bot.flows import effects
+
+    return effects.internal_channel(deps, channel)
+
+
 def _card_permalink(deps: Deps, esc: Escalation) -> str:
     """A link to the card message itself (falls back to its channel)."""
     if not (esc.card_channel and esc.card_ts):
@@ -92,7 +99,7 @@ def remind(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     if channel and ts:
         deps.slack.chat_postMessage(channel=channel, thread_ts=ts, reply_broadcast=True, text=text)
     else:
-        deps.slack.chat_postMessage(channel=team.channel, text=text)
+        deps.slack.chat_postMessage(channel=internal_channel(deps, team.channel), text=text)
     _note(deps, esc_id, "reminded", round=payload.get("round", 0))
     if not told:
         from bot.flows import effects, escalate, wait
@@ -140,7 +147,9 @@ def page(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
             )
             return
         repo.log(session, esc_id, now, "page_requested", after_hours=bool(payload.get("after_hours")))
-        key = escalate.unique()
+        # One DM and one page per step, even if this step's effect runs again after a crash.
+        started = esc.chain_started_at.isoformat() if esc.chain_started_at else ""
+        key = f"{payload.get('index', 'after_hours')}:{payload.get('round', 0)}:{started}"
         escalate.enqueue_effect(session, esc_id, "dm_oncall", now, key=key)
         if team.oncall is not None and team.oncall.has_pager:
             escalate.enqueue_effect(session, esc_id, "page_pager", now, key=key)
@@ -326,17 +335,33 @@ def page_resolve(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
             if e.kind == "paged" and e.detail.get("dedup_key")
         ]
         team = find_team(deps.policy, esc.team)
-        if not keys or team.oncall is None:
+        if team.oncall is None:
             return
+        if not keys:
+            # A trigger that timed out may still have reached the pager: resolving an unknown key is harmless
+            # (PagerDuty answers 202), leaving a real incident open is not.
+            if not repo.outbox_items(session, esc_id, "page_pager", attempted=True):
+                return
+            keys = [f"baton-esc-{esc_id}"]
         pager = deps.pagers.get(team.oncall.provider)
         key = keys[-1]
         if key.startswith("baton-surge-"):
-            others = session.exec(
+            # The surge incident stays open while any escalation paged under it is still unclaimed.
+            open_ids = session.exec(
                 select(Escalation.id).where(
                     Escalation.team == esc.team, Escalation.status == OPEN, Escalation.id != esc_id
                 )
             ).all()
-            if others:  # the surge incident stays open while any of its escalations is unclaimed
+            riders = (
+                session.exec(
+                    select(TimelineEvent.escalation_id, TimelineEvent.detail).where(
+                        TimelineEvent.kind == "paged", col(TimelineEvent.escalation_id).in_(list(open_ids))
+                    )
+                ).all()
+                if open_ids
+                else []
+            )
+            if any(detail.get("dedup_key") == key for _, detail in riders):
                 return
     if pager is None:
         return
@@ -361,7 +386,12 @@ def notify_manager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         waited = cards.fmt_duration((deps.clock.now() - esc.opened_at).total_seconds())
     text = (
         f":warning: An {esc.urgency} {esc.category} escalation for {cards.escape(esc.account_id)} has waited {waited} "
-        f"and nobody on team {team.name} has claimed it. <{_card_link(esc)}|Open the card>"
+        f"and nobody on team {team.name} has claimed it."
+        + (
+            f" <{_card_link(esc)}|Open the card>"
+            if esc.card_channel
+            else " (Its card could not be posted yet.)"
+        )
     )
     if team.manager:
         dm = deps.slack.conversations_open(users=team.manager)["channel"]["id"]
@@ -409,7 +439,7 @@ def surge_notice(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         )
     lines = [f"• <{_card_link(e)}|#{e.id}> {cards.escape(e.account_id)} · {e.category}" for e in rows[:20]]
     deps.slack.chat_postMessage(
-        channel=team.channel,
+        channel=internal_channel(deps, team.channel),
         text=f":ocean: Surge: {len(rows)} escalations in the last {int(SURGE_WINDOW.total_seconds() // 60)} minutes "
         f"(likely one cause). On-call was paged once for all of them.\n" + "\n".join(lines),
     )
@@ -436,7 +466,7 @@ def opening_summary(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
         for e in rows[:30]
     ]
     deps.slack.chat_postMessage(
-        channel=team.channel,
+        channel=internal_channel(deps, team.channel),
         text=f":sunrise: Good morning {team.mention}: {len(rows)} escalation{'s' if len(rows) != 1 else ''} waited while "
         "the team was offline.\n" + "\n".join(lines),
     )

@@ -72,7 +72,10 @@ def on_stop(session: Session, deps: Deps, esc_id: int, now: datetime) -> None:
 
     paged = any(e.kind == "paged" for e in repo.timeline(session, esc_id))
     pending = repo.pending_outbox_for(session, esc_id, "page")
-    if paged or pending:
+    tried = repo.outbox_items(
+        session, esc_id, "page_pager", attempted=True
+    )  # a timed-out trigger may have landed
+    if paged or pending or tried:
         escalate.enqueue_effect(session, esc_id, "page_resolve", now, key=escalate.unique())
     esc = session.get(Escalation, esc_id)
     if esc is not None and esc.sla_note.startswith("next:"):
