@@ -9,7 +9,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.flows.commands import publish_home
-from bot.flows.ingest import Inbound, ingest_message
+from bot.flows.ingest import Inbound, ingest_reliably
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def register(app: App, deps: Deps) -> None:
         msg = inbound_from_event(event, body)
         if not msg.ts or not msg.channel:
             return
-        result = ingest_message(deps, msg)
+        result = ingest_reliably(deps, msg)
         log.debug("message %s/%s: %s", msg.channel, msg.ts, result.why)
 
     # The same user message can also arrive as app_mention: the message listener already takes it

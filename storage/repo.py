@@ -100,12 +100,15 @@ def messages_of(session: Session, conversation_id: int) -> list[Message]:
 # ---------------------------------------------------------------- escalations
 
 
-def active_escalation(session: Session, conversation_id: int) -> Escalation | None:
-    return session.exec(
-        select(Escalation).where(
-            Escalation.conversation_id == conversation_id, col(Escalation.status).in_(ACTIVE_STATUSES)
-        )
-    ).first()
+def active_escalation(session: Session, conversation_id: int, *, lock: bool = False) -> Escalation | None:
+    """The conversation's open or claimed escalation; `lock` holds its row (PostgreSQL) until commit, so two
+    messages of one thread cannot both read-modify-write it (SQLite serialises writers already)."""
+    query = select(Escalation).where(
+        Escalation.conversation_id == conversation_id, col(Escalation.status).in_(ACTIVE_STATUSES)
+    )
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
 
 
 def insert_escalation(session: Session, esc: Escalation) -> Escalation | None:

@@ -12,7 +12,7 @@ from bot.domain import hours
 from bot.domain.model import Account, Decision, FiredTrigger
 from bot.flows import sla
 from storage import repo
-from storage.models import Conversation, Escalation, OutboxItem
+from storage.models import OPEN, Conversation, Escalation, OutboxItem
 
 URGENCY_RANK = {"immediate": 2, "queued": 1}
 
@@ -117,27 +117,49 @@ def open_or_grow(
                         closed_since=now.isoformat(),
                     )
             return inserted.id, True
-        active = repo.active_escalation(session, conv.id)
+        active = repo.active_escalation(session, conv.id, lock=True)
         assert active is not None
     assert active.id is not None
-    _grow(session, active, decision.triggers, now)
+    _grow(session, deps, active, decision.triggers, now)
     return active.id, False
 
 
-def _grow(session: Session, esc: Escalation, fired: tuple[FiredTrigger, ...], now: datetime) -> None:
+def _grow(
+    session: Session, deps: Deps, esc: Escalation, fired: tuple[FiredTrigger, ...], now: datetime
+) -> None:
     known = {t["id"] for t in esc.triggers}
     new = [t for t in fired if t.id not in known]
     if not new:
         return
+    assert esc.id is not None
     esc.triggers = [*esc.triggers, *(t.to_dict() for t in new)]
     top = max((t.urgency for t in new), key=lambda u: URGENCY_RANK.get(u, 0))
     if URGENCY_RANK.get(top, 0) > URGENCY_RANK.get(esc.urgency, 0):
         esc.urgency = top
+        repo.log(session, esc.id, now, "urgency_raised", urgency=top)
+        if esc.status == OPEN:
+            _replan(session, deps, esc, now)
     esc.card_dirty = True
     session.add(esc)
-    assert esc.id is not None
     repo.log(session, esc.id, now, "reasons_added", triggers=[t.to_dict() for t in new])
     enqueue_effect(session, esc.id, "update_card", now, key=unique())
+
+
+def _replan(session: Session, deps: Deps, esc: Escalation, now: datetime) -> None:
+    """Urgency went up: the chain of the new urgency runs from now (after hours: on-call is paged at once)."""
+    assert esc.id is not None
+    team = deps.policy.teams.get(esc.team) or deps.policy.team_for(esc.category)
+    chain, next_at, note = sla.start(deps.policy, team.name, esc.urgency, esc.tier, now)
+    esc.chain, esc.chain_started_at, esc.steps_done, esc.next_step_at, esc.sla_note = (
+        chain,
+        now,
+        0,
+        next_at,
+        note,
+    )
+    if team.hours is not None and not hours.is_open(team.hours, now) and esc.urgency == "immediate":
+        repo.log(session, esc.id, now, "after_hours", opening=hours.next_opening(team.hours, now).isoformat())
+        enqueue_effect(session, esc.id, "page", now, key="after_hours", after_hours=True)
 
 
 def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now: datetime) -> bool:

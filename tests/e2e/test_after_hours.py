@@ -137,3 +137,26 @@ def test_a_holiday_is_skipped_even_for_business_hours_steps(make_world):
     assert triggers(w) == []
     w.advance_to(friday)
     assert len(triggers(w, key_of(esc))) == 1
+
+
+def test_a_queued_escalation_that_turns_immediate_after_hours_pages_at_once(make_world):
+    """Friday evening: a cancellation waits for Monday; a legal threat in the same thread must not."""
+    opened = datetime(2026, 10, 30, 22, 0, tzinfo=UTC)  # Friday 18:00 EDT
+    w = make_world("new_york", opened)
+    esc = escalate(w, "initech", QUEUED)
+    assert esc.urgency == "queued" and triggers(w) == []
+    first = w.slack.messages(w.customers["initech"].channel)[0]["ts"]
+    w.clock.advance(timedelta(minutes=2))
+    cust = w.customers["initech"]
+    w.driver.user_says(
+        cust.channel, cust.user, "Our lawyer will be in touch. I want a real person NOW", thread_ts=first
+    )
+    w.settle()
+    esc = current(w)
+    assert esc.urgency == "immediate"
+    assert len(triggers(w, key_of(esc))) == 1, "paged at once, not on Monday"
+    assert esc.next_step_at is not None and esc.next_step_at - (opened + timedelta(minutes=2)) == timedelta(
+        minutes=5
+    )
+    w.advance_to(opened + timedelta(hours=1))
+    assert len(triggers(w, key_of(esc))) == 1  # the re-planned chain's page step is the same page
