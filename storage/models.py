@@ -98,6 +98,9 @@ class Escalation(SQLModel, table=True):
     card_channel: str = Field(default="", max_length=64)
     card_ts: str = Field(default="", max_length=64)
     card_dirty: bool = Field(default=False)  # stored state changed since the card was last rendered
+    card_version: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}
+    )  # +1 at every change the card shows
     card_updated_at: datetime | None = _utc()
 
     opened_at: datetime = _utc(nullable=False)

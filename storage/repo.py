@@ -131,12 +131,23 @@ def last_escalation_of_account(
     return session.exec(query.order_by(col(Escalation.opened_at).desc())).first()
 
 
+def _card_changed() -> dict[str, Any]:
+    """Values for an UPDATE that changes what the card shows: dirty, and a new version (see mark_card_rendered)."""
+    return {"card_dirty": True, "card_version": Escalation.card_version + 1}
+
+
+def card_changed(esc: Escalation) -> None:
+    """The same for a loaded row (the version is incremented in SQL, so concurrent changes all count)."""
+    esc.card_dirty = True
+    esc.card_version = Escalation.card_version + 1
+
+
 def claim(session: Session, esc_id: int, user: str, now: datetime) -> bool:
     """Atomic: exactly one of any number of concurrent claims wins."""
     result = session.execute(
         update(Escalation)
         .where(col(Escalation.id) == esc_id, col(Escalation.status) == OPEN)
-        .values(status=CLAIMED, claimed_by=user, claimed_at=now, next_step_at=None, card_dirty=True)
+        .values(status=CLAIMED, claimed_by=user, claimed_at=now, next_step_at=None, **_card_changed())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -152,7 +163,7 @@ def release(session: Session, esc_id: int, user: str, now: datetime, next_step_a
             chain_started_at=now,
             steps_done=0,
             next_step_at=next_step_at,
-            card_dirty=True,
+            **_card_changed(),
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -168,7 +179,7 @@ def resolve(session: Session, esc_id: int, user: str, note: str, now: datetime) 
             resolved_at=now,
             resolution_note=note,
             next_step_at=None,
-            card_dirty=True,
+            **_card_changed(),
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -185,7 +196,7 @@ def advance_step(
             col(Escalation.status) == OPEN,
             col(Escalation.steps_done) == expected_done,
         )
-        .values(steps_done=expected_done + 1, next_step_at=next_step_at, sla_note=note, card_dirty=True)
+        .values(steps_done=expected_done + 1, next_step_at=next_step_at, sla_note=note, **_card_changed())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -219,15 +230,39 @@ def dirty_cards(session: Session, updated_before: datetime, limit: int = 50) -> 
                     col(Escalation.card_updated_at) <= updated_before,
                 ),
             )
+            .order_by(
+                col(Escalation.card_updated_at)
+            )  # least recently rendered first: a bad card blocks none
             .limit(limit)
         )
     )
 
 
-def mark_card_rendered(session: Session, esc_id: int, now: datetime, channel: str = "", ts: str = "") -> None:
+def mark_card_rendered(
+    session: Session, esc_id: int, now: datetime, version: int, channel: str = "", ts: str = ""
+) -> bool:
+    """The card now shows state `version`. If the state changed meanwhile (or a slower render of an older
+    state may land after a newer one), the card stays dirty so the next sweep renders it again."""
     values: dict[str, Any] = {"card_dirty": False, "card_updated_at": now}
     if channel and ts:
         values.update(card_channel=channel, card_ts=ts)
+    current = session.execute(
+        update(Escalation)
+        .where(col(Escalation.id) == esc_id, col(Escalation.card_version) == version)
+        .values(**values)
+    )
+    if current.rowcount:  # type: ignore[attr-defined]
+        return True
+    values.update(card_dirty=True)
+    session.execute(update(Escalation).where(col(Escalation.id) == esc_id).values(**values))
+    return False
+
+
+def card_render_failed(session: Session, esc_id: int, now: datetime, *, permanent: bool) -> None:
+    """A card refresh failed: try the others first next time; a card that is gone stops being refreshed."""
+    values: dict[str, Any] = {"card_updated_at": now}
+    if permanent:
+        values["card_dirty"] = False
     session.execute(update(Escalation).where(col(Escalation.id) == esc_id).values(**values))
 
 

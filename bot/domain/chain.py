@@ -183,7 +183,9 @@ def _parse_step(raw: Any, path: tuple[str | int, ...]) -> Step:
         raise PolicyError(path, "a chain step must be a mapping", "e.g. {after: 5m, action: remind}")
     unknown = [k for k in raw if k not in STEP_KEYS]
     if unknown:
-        raise PolicyError(path + (str(unknown[0]),), f"unknown step key {unknown[0]!r}", "allowed: " + ", ".join(STEP_KEYS))
+        raise PolicyError(
+            path + (str(unknown[0]),), f"unknown step key {unknown[0]!r}", "allowed: " + ", ".join(STEP_KEYS)
+        )
     if "after" not in raw:
         raise PolicyError(path, "a chain step needs `after`", "a duration from the chain's start, e.g. 5m")
     if "action" not in raw:
@@ -201,8 +203,11 @@ def _parse_step(raw: Any, path: tuple[str | int, ...]) -> Step:
         )
     repeat = raw.get("repeat", 0)
     if isinstance(repeat, bool) or not isinstance(repeat, int) or not 0 <= repeat <= MAX_REPEAT:
-        raise PolicyError(path + ("repeat",), f"repeat must be a whole number from 0 to {MAX_REPEAT}, got {repeat!r}",
-                          "how many more times after the first run")
+        raise PolicyError(
+            path + ("repeat",),
+            f"repeat must be a whole number from 0 to {MAX_REPEAT}, got {repeat!r}",
+            "how many more times after the first run",
+        )
     every: timedelta | None = None
     if "every" in raw:
         try:
@@ -214,7 +219,9 @@ def _parse_step(raw: Any, path: tuple[str | int, ...]) -> Step:
     if repeat and every is None:
         raise PolicyError(path, "a repeating step needs `every`", "e.g. {repeat: 2, every: 10m}")
     if every is not None and not repeat:
-        raise PolicyError(path + ("every",), "`every` without `repeat` does nothing", "add repeat: N or remove every")
+        raise PolicyError(
+            path + ("every",), "`every` without `repeat` does nothing", "add repeat: N or remove every"
+        )
     bho = raw.get("business_hours_only", False)
     if not isinstance(bho, bool):
         raise PolicyError(path + ("business_hours_only",), f"expected true or false, got {bho!r}")
@@ -238,24 +245,33 @@ def _parse_steps(raw: Any, path: tuple[str | int, ...]) -> tuple[Step, ...]:
     return steps
 
 
-def _parse_urgency(raw: Any, urgency: str, path: tuple[str | int, ...]) -> dict[tuple[str, str | None], tuple[Step, ...]]:
+def _parse_urgency(
+    raw: Any, urgency: str, path: tuple[str | int, ...]
+) -> dict[tuple[str, str | None], tuple[Step, ...]]:
     out: dict[tuple[str, str | None], tuple[Step, ...]] = {}
     if isinstance(raw, list) or raw is None:
         out[(urgency, None)] = _parse_steps(raw, path)
         return out
     if not isinstance(raw, Mapping):
-        raise PolicyError(path, "expected a list of steps, or a mapping of segment -> steps",
-                          "keys: default, " + ", ".join(TIERS))
+        raise PolicyError(
+            path,
+            "expected a list of steps, or a mapping of segment -> steps",
+            "keys: default, " + ", ".join(TIERS),
+        )
     for key, value in raw.items():
         if key == "default":
             out[(urgency, None)] = _parse_steps(value, path + (key,))
         elif key in TIERS:
             out[(urgency, key)] = _parse_steps(value, path + (key,))
         else:
-            raise PolicyError(path + (str(key),), f"unknown segment {key!r}", "allowed: default, " + ", ".join(TIERS))
+            raise PolicyError(
+                path + (str(key),), f"unknown segment {key!r}", "allowed: default, " + ", ".join(TIERS)
+            )
     if (urgency, None) not in out:
         # segments without their own chain fall back to the built-in default of this urgency
-        out[(urgency, None)] = _parse_steps(DEFAULT_CHAINS[urgency]["default"], ("chains", urgency, "default"))
+        out[(urgency, None)] = _parse_steps(
+            DEFAULT_CHAINS[urgency]["default"], ("chains", urgency, "default")
+        )
     return out
 
 
@@ -265,11 +281,15 @@ def parse_chains(doc: Mapping[str, Any]) -> ChainsConfig:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        raise PolicyError(("chains",), "expected a mapping of urgency -> chain", "keys: " + ", ".join(URGENCIES))
+        raise PolicyError(
+            ("chains",), "expected a mapping of urgency -> chain", "keys: " + ", ".join(URGENCIES)
+        )
     chains: dict[tuple[str, str | None], tuple[Step, ...]] = {}
     for key in raw:
         if key not in URGENCIES:
-            raise PolicyError(("chains", str(key)), f"unknown urgency {key!r}", "allowed: " + ", ".join(URGENCIES))
+            raise PolicyError(
+                ("chains", str(key)), f"unknown urgency {key!r}", "allowed: " + ", ".join(URGENCIES)
+            )
     for urgency in URGENCIES:
         if urgency in raw:
             chains.update(_parse_urgency(raw[urgency], urgency, ("chains", urgency)))

@@ -61,7 +61,9 @@ def team_setting(doc: Mapping[str, Any], team_name: str, key: str) -> tuple[Any,
     if team is None:
         team = {}
     if not isinstance(team, Mapping):
-        raise PolicyError(("teams", team_name), "a team must be a mapping", "e.g. {channel: C0123, timezone: UTC}")
+        raise PolicyError(
+            ("teams", team_name), "a team must be a mapping", "e.g. {channel: C0123, timezone: UTC}"
+        )
     if key in team:
         return team[key], ("teams", team_name, key)
     defaults = doc.get("team_defaults")
@@ -74,11 +76,19 @@ def team_setting(doc: Mapping[str, Any], team_name: str, key: str) -> tuple[Any,
 
 def parse_timezone(value: Any, path: tuple[str | int, ...]) -> ZoneInfo:
     if not isinstance(value, str) or not value.strip():
-        raise PolicyError(path, f"expected an IANA time zone name, got {value!r}", "e.g. America/New_York, Europe/Paris, UTC")
+        raise PolicyError(
+            path,
+            f"expected an IANA time zone name, got {value!r}",
+            "e.g. America/New_York, Europe/Paris, UTC",
+        )
     try:
         return ZoneInfo(value.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(path, f"unknown time zone {value!r}", "use an IANA name such as America/New_York, Europe/Paris, UTC") from None
+        raise PolicyError(
+            path,
+            f"unknown time zone {value!r}",
+            "use an IANA name such as America/New_York, Europe/Paris, UTC",
+        ) from None
 
 
 def team_timezone(doc: Mapping[str, Any], team_name: str) -> ZoneInfo:
@@ -154,7 +164,9 @@ def _parse_window(text: Any, path: tuple[str | int, ...]) -> tuple[int, int]:
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     for h, mi in ((h1, m1), (h2, m2)):
         if h > 24 or mi > 59 or (h == 24 and mi != 0):
-            raise PolicyError(path, f"bad time in {text!r}: hours 00-23 (24:00 only as an end), minutes 00-59", hint)
+            raise PolicyError(
+                path, f"bad time in {text!r}: hours 00-23 (24:00 only as an end), minutes 00-59", hint
+            )
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if start == 1440:
         raise PolicyError(path, f"{text!r} starts at 24:00", hint)
@@ -176,8 +188,11 @@ def parse_hours_value(value: Any, path: tuple[str | int, ...]) -> tuple[tuple[tu
     if isinstance(value, str) and value.strip().lower() in ("always", "24/7"):
         return tuple(((0, 1440),) for _ in DAYS)
     if not isinstance(value, Mapping):
-        raise PolicyError(path, "hours must be a mapping of day -> window(s), or `always`",
-                          'e.g. {mon-fri: "09:00-17:00", sat: closed}')
+        raise PolicyError(
+            path,
+            "hours must be a mapping of day -> window(s), or `always`",
+            'e.g. {mon-fri: "09:00-17:00", sat: closed}',
+        )
     per_day: list[list[tuple[int, int]] | None] = [None] * 7
     for key, raw in value.items():
         kpath = path + (str(key),)
@@ -198,11 +213,17 @@ def parse_hours_value(value: Any, path: tuple[str | int, ...]) -> tuple[tuple[tu
                 )
         for d in days:
             if per_day[d] is not None:
-                raise PolicyError(kpath, f"{DAYS[d]} is given more than once", "list each day in one key only")
+                raise PolicyError(
+                    kpath, f"{DAYS[d]} is given more than once", "list each day in one key only"
+                )
             per_day[d] = list(windows)
     result = tuple(tuple(ws or ()) for ws in per_day)
     if not any(result):
-        raise PolicyError(path, "the team is never open", 'give at least one window, e.g. {mon-fri: "09:00-17:00"}, or `always`')
+        raise PolicyError(
+            path,
+            "the team is never open",
+            'give at least one window, e.g. {mon-fri: "09:00-17:00"}, or `always`',
+        )
     return result
 
 
@@ -213,17 +234,26 @@ def parse_holidays(value: Any, path: tuple[str | int, ...]) -> tuple[str | None,
     if isinstance(value, str):
         value = {"country": value}
     if not isinstance(value, Mapping):
-        raise PolicyError(path, "holidays must be `none` or {country: CC, subdiv: XX}", "e.g. {country: US, subdiv: NY}")
+        raise PolicyError(
+            path, "holidays must be `none` or {country: CC, subdiv: XX}", "e.g. {country: US, subdiv: NY}"
+        )
     unknown = [k for k in value if k not in ("country", "subdiv")]
     if unknown:
-        raise PolicyError(path + (str(unknown[0]),), f"unknown key {unknown[0]!r}", "allowed: country, subdiv")
+        raise PolicyError(
+            path + (str(unknown[0]),), f"unknown key {unknown[0]!r}", "allowed: country, subdiv"
+        )
     country = value.get("country")
     if not isinstance(country, str) or not country.strip():
-        raise PolicyError(path + ("country",), "holidays need a country", "an ISO 3166 code such as US, GB, DE, FR")
+        raise PolicyError(
+            path + ("country",), "holidays need a country", "an ISO 3166 code such as US, GB, DE, FR"
+        )
     country = country.strip().upper()
     if country not in holidays_lib.list_supported_countries():
-        raise PolicyError(path + ("country",), f"no public holiday calendar for country {country!r}",
-                          "use an ISO 3166 alpha-2 code such as US, GB, DE, FR")
+        raise PolicyError(
+            path + ("country",),
+            f"no public holiday calendar for country {country!r}",
+            "use an ISO 3166 alpha-2 code such as US, GB, DE, FR",
+        )
     subdiv = value.get("subdiv")
     if subdiv is not None:
         if not isinstance(subdiv, str | int) or isinstance(subdiv, bool):
@@ -232,8 +262,11 @@ def parse_holidays(value: Any, path: tuple[str | int, ...]) -> tuple[str | None,
         known = holidays_lib.country_holidays(country).subdivisions
         if subdiv not in known:
             shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-            raise PolicyError(path + ("subdiv",), f"{country} has no subdivision {subdiv!r}",
-                              f"known: {shown}" if known else f"{country} has no subdivisions: remove subdiv")
+            raise PolicyError(
+                path + ("subdiv",),
+                f"{country} has no subdivision {subdiv!r}",
+                f"known: {shown}" if known else f"{country} has no subdivisions: remove subdiv",
+            )
     return country, subdiv
 
 

@@ -60,15 +60,24 @@ def parse_oncall(doc: Mapping[str, Any], team_name: str) -> OnCallConfig:
     if value is None or value is False or (isinstance(value, str) and value.strip().lower() == "none"):
         return OnCallConfig(team=team_name, provider="none")
     if not isinstance(value, Mapping):
-        raise PolicyError(path, "oncall must be `none` or a mapping with `provider`",
-                          "e.g. {provider: pagerduty, schedule_id: P123ABC}")
+        raise PolicyError(
+            path,
+            "oncall must be `none` or a mapping with `provider`",
+            "e.g. {provider: pagerduty, schedule_id: P123ABC}",
+        )
     provider = value.get("provider")
     if provider not in PROVIDERS:
-        raise PolicyError(path + ("provider",), f"unknown on-call provider {provider!r}", "one of: " + ", ".join(PROVIDERS))
+        raise PolicyError(
+            path + ("provider",), f"unknown on-call provider {provider!r}", "one of: " + ", ".join(PROVIDERS)
+        )
     allowed = _KEYS[provider]
     for key in value:
         if key not in allowed:
-            raise PolicyError(path + (str(key),), f"unknown key {key!r} for provider {provider}", "allowed: " + ", ".join(allowed))
+            raise PolicyError(
+                path + (str(key),),
+                f"unknown key {key!r} for provider {provider}",
+                "allowed: " + ", ".join(allowed),
+            )
 
     def _id(key: str) -> str | None:
         v = value.get(key)
@@ -83,11 +92,16 @@ def parse_oncall(doc: Mapping[str, Any], team_name: str) -> OnCallConfig:
     if provider == "pagerduty":
         sched, ep = _id("schedule_id"), _id("escalation_policy_id")
         if (sched is None) == (ep is None):
-            raise PolicyError(path, "pagerduty on-call needs exactly one of schedule_id or escalation_policy_id",
-                              "the ids look like P123ABC, from the PagerDuty web app's URL")
+            raise PolicyError(
+                path,
+                "pagerduty on-call needs exactly one of schedule_id or escalation_policy_id",
+                "the ids look like P123ABC, from the PagerDuty web app's URL",
+            )
         return OnCallConfig(team=team_name, provider="pagerduty", schedule_id=sched, escalation_policy_id=ep)
     if provider == "opsgenie":
-        return OnCallConfig(team=team_name, provider="opsgenie", schedule=_id("schedule"), opsgenie_team=_id("team"))
+        return OnCallConfig(
+            team=team_name, provider="opsgenie", schedule=_id("schedule"), opsgenie_team=_id("team")
+        )
 
     # rotation
     tz_value, tz_path = team_setting(doc, team_name, "timezone")
@@ -99,17 +113,29 @@ def parse_oncall(doc: Mapping[str, Any], team_name: str) -> OnCallConfig:
         try:
             start = datetime.fromisoformat(raw_start.strip())
         except ValueError:
-            raise PolicyError(path + ("start",), f"bad start time {raw_start!r}",
-                              'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"') from None
+            raise PolicyError(
+                path + ("start",),
+                f"bad start time {raw_start!r}",
+                'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"',
+            ) from None
     elif raw_start is None:
-        raise PolicyError(path + ("start",), "a rotation needs `start`",
-                          'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"')
+        raise PolicyError(
+            path + ("start",),
+            "a rotation needs `start`",
+            'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"',
+        )
     else:
-        raise PolicyError(path + ("start",), f"bad start time {raw_start!r}: a date alone has no handoff time",
-                          'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"')
+        raise PolicyError(
+            path + ("start",),
+            f"bad start time {raw_start!r}: a date alone has no handoff time",
+            'an ISO 8601 time with its offset, e.g. "2026-11-02T09:00:00-05:00"',
+        )
     if start.tzinfo is None:
-        raise PolicyError(path + ("start",), f"start {raw_start!r} has no UTC offset",
-                          'add it, e.g. "2026-11-02T09:00:00-05:00"')
+        raise PolicyError(
+            path + ("start",),
+            f"start {raw_start!r} has no UTC offset",
+            'add it, e.g. "2026-11-02T09:00:00-05:00"',
+        )
     handoff = value.get("handoff", "weekly")
     if handoff == "weekly":
         every, calendar = timedelta(weeks=1), True
@@ -119,16 +145,24 @@ def parse_oncall(doc: Mapping[str, Any], team_name: str) -> OnCallConfig:
         try:
             every = parse_duration(handoff)
         except ValueError as e:
-            raise PolicyError(path + ("handoff",), str(e), "weekly, daily, or a duration such as 12h") from None
+            raise PolicyError(
+                path + ("handoff",), str(e), "weekly, daily, or a duration such as 12h"
+            ) from None
         if every < timedelta(minutes=1):
-            raise PolicyError(path + ("handoff",), "handoff must be at least 1m", "weekly, daily, or a duration such as 12h")
+            raise PolicyError(
+                path + ("handoff",), "handoff must be at least 1m", "weekly, daily, or a duration such as 12h"
+            )
         calendar = False
     users = value.get("users")
     if not isinstance(users, list) or not users:
-        raise PolicyError(path + ("users",), "a rotation needs a non-empty list of Slack user ids", "e.g. [U0BOB, U0CAROL]")
+        raise PolicyError(
+            path + ("users",), "a rotation needs a non-empty list of Slack user ids", "e.g. [U0BOB, U0CAROL]"
+        )
     for i, u in enumerate(users):
         if not isinstance(u, str) or not _SLACK_USER.match(u):
-            raise PolicyError(path + ("users", i), f"{u!r} is not a Slack user id", "ids look like U0123ABCD or W0123ABCD")
+            raise PolicyError(
+                path + ("users", i), f"{u!r} is not a Slack user id", "ids look like U0123ABCD or W0123ABCD"
+            )
     return OnCallConfig(
         team=team_name,
         provider="rotation",

@@ -20,8 +20,9 @@ from bot.domain.hours import team_setting
 DEFAULT_EXPECTED_WAIT = timedelta(minutes=15)
 
 
-def expected_wait(pickup_seconds: Sequence[float], default: timedelta = DEFAULT_EXPECTED_WAIT,
-                  min_samples: int = 1) -> timedelta:
+def expected_wait(
+    pickup_seconds: Sequence[float], default: timedelta = DEFAULT_EXPECTED_WAIT, min_samples: int = 1
+) -> timedelta:
     """The median of the usable pickup times (finite, >= 0), or `default` with fewer than `min_samples`."""
     usable = [float(s) for s in pickup_seconds if isinstance(s, int | float) and math.isfinite(s) and s >= 0]
     if len(usable) < max(1, min_samples):

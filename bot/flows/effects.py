@@ -65,6 +65,8 @@ def _slack_failure(exc: Exception, attempt: int) -> Outcome:
 
 
 def _post_card(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
+    # Slack and CRM calls run between short transactions, never inside one: SQLite's write lock would
+    # stall every other request while Slack answers.
     with session_scope(deps.db) as session:
         esc = session.get(Escalation, esc_id)
         assert esc is not None
@@ -72,20 +74,30 @@ def _post_card(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
             return  # already posted (a retried effect)
         conv = session.get(Conversation, esc.conversation_id)
         assert conv is not None
-        if not conv.permalink:
-            conv.permalink = permalink(deps, conv.channel, conv.thread_ts)
+        conv_id, conv_channel, thread, link = conv.id, conv.channel, conv.thread_ts, conv.permalink
+        wanted = deps.policy.teams[esc.team].channel if esc.team in deps.policy.teams else ""
+    channel = internal_channel(deps, wanted)
+    link = link or permalink(deps, conv_channel, thread)
+    account = render.account_of(deps, esc_id)
+    with session_scope(deps.db) as session:
+        conv = session.get(Conversation, conv_id)
+        assert conv is not None
+        if link and not conv.permalink:
+            conv.permalink = link
             session.add(conv)
-        channel = internal_channel(
-            deps, deps.policy.teams[esc.team].channel if esc.team in deps.policy.teams else ""
-        )
-        view = render.card_view(session, deps, esc)
+        esc = session.get(Escalation, esc_id)
+        assert esc is not None
+        version = esc.card_version
+        view = render.card_view(session, deps, esc, account)
     body = cards.build_card(view)
     resp = deps.slack.chat_postMessage(
         channel=channel, text=body["text"], blocks=body["blocks"], unfurl_links=False
     )
     now = deps.clock.now()
     with session_scope(deps.db) as session:
-        repo.mark_card_rendered(session, esc_id, now, channel=str(resp["channel"]), ts=str(resp["ts"]))
+        repo.mark_card_rendered(
+            session, esc_id, now, version, channel=str(resp["channel"]), ts=str(resp["ts"])
+        )
         repo.log(session, esc_id, now, "card_posted", channel=str(resp["channel"]), ts=str(resp["ts"]))
 
 
@@ -124,18 +136,34 @@ def _update_card(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     refresh_card(deps, esc_id)
 
 
+CARD_GONE = frozenset({"message_not_found", "channel_not_found", "is_archived", "cant_update_message"})
+
+
 def refresh_card(deps: Deps, esc_id: int) -> bool:
-    """Re-render the card from stored state (chat.update). False when there is no card yet."""
+    """Re-render the card from stored state (chat.update). False when there is no card (any more)."""
+    account = render.account_of(deps, esc_id)
     with session_scope(deps.db) as session:
         esc = session.get(Escalation, esc_id)
         if esc is None or not esc.card_ts:
             return False
-        view = render.card_view(session, deps, esc)
+        version = esc.card_version
+        view = render.card_view(session, deps, esc, account)
         channel, ts = esc.card_channel, esc.card_ts
     body = cards.build_card(view)
-    deps.slack.chat_update(channel=channel, ts=ts, text=body["text"], blocks=body["blocks"])
+    try:
+        deps.slack.chat_update(channel=channel, ts=ts, text=body["text"], blocks=body["blocks"])
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        with session_scope(deps.db) as session:
+            repo.card_render_failed(session, esc_id, deps.clock.now(), permanent=error in CARD_GONE)
+            if error in CARD_GONE:
+                repo.log(session, esc_id, deps.clock.now(), "card_lost", error=error)
+        if error in CARD_GONE:
+            log.error("the card of escalation %s cannot be updated any more: %s", esc_id, error)
+            return False
+        raise
     with session_scope(deps.db) as session:
-        repo.mark_card_rendered(session, esc_id, deps.clock.now())
+        repo.mark_card_rendered(session, esc_id, deps.clock.now(), version)
     return True
 
 
@@ -183,11 +211,12 @@ def _dm_previous_handler(deps: Deps, esc_id: int, payload: dict[str, Any]) -> No
     """Cooling period: the agent who handled this account last gets the card in a DM, with Claim,
     when they are still an active member of the workspace and nobody has claimed yet."""
     user = str(payload.get("user", ""))
+    account = render.account_of(deps, esc_id)
     with session_scope(deps.db) as session:
         esc = session.get(Escalation, esc_id)
         if esc is None or esc.status != "open" or not user:
             return
-        view = render.card_view(session, deps, esc)
+        view = render.card_view(session, deps, esc, account)
     try:
         active = not deps.slack.users_info(user=user)["user"].get("deleted")
     except SlackApiError as exc:

@@ -139,7 +139,7 @@ def _grow(
         repo.log(session, esc.id, now, "urgency_raised", urgency=top)
         if esc.status == OPEN:
             _replan(session, deps, esc, now)
-    esc.card_dirty = True
+    repo.card_changed(esc)
     session.add(esc)
     repo.log(session, esc.id, now, "reasons_added", triggers=[t.to_dict() for t in new])
     enqueue_effect(session, esc.id, "update_card", now, key=unique())

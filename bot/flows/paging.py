@@ -53,7 +53,7 @@ def _note(
             esc = session.get(Escalation, esc_id)
             if esc is not None:
                 esc.sla_note = note[:300]
-                esc.card_dirty = True
+                repo.card_changed(esc)
                 session.add(esc)
 
 
@@ -64,13 +64,19 @@ def internal_channel(deps: Deps, channel: str) -> str:
     return effects.internal_channel(deps, channel)
 
 
-def _card_permalink(deps: Deps, esc: Escalation) -> str:
-    """A link to the card message itself (falls back to its channel)."""
-    if not (esc.card_channel and esc.card_ts):
-        return _card_link(esc)
+def _card_permalink(deps: Deps, esc_id: int) -> str:
+    """A link to the card message itself (falls back to its channel). Asks Slack outside any transaction."""
+    with session_scope(deps.db) as session:
+        esc, _ = _load(session, esc_id)
+        channel, ts, fallback = esc.card_channel, esc.card_ts, _card_link(esc)
+    if not (channel and ts):
+        return fallback
     from bot.flows.effects import permalink
 
-    return permalink(deps, esc.card_channel, esc.card_ts) or _card_link(esc)
+    return (
+        str(deps.cached(f"permalink:{channel}:{ts}", 86400.0, lambda: permalink(deps, channel, ts)))
+        or fallback
+    )
 
 
 def _card_link(esc: Escalation) -> str:
@@ -160,12 +166,13 @@ def page(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
 
 def dm_oncall(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     now = deps.clock.now()
+    account = render.account_of(deps, esc_id)
     with session_scope(deps.db) as session:
         esc, _ = _load(session, esc_id)
         if esc.status != OPEN:
             return
         team = find_team(deps.policy, esc.team)
-        view = render.card_view(session, deps, esc)
+        view = render.card_view(session, deps, esc, account)
     answer = who_is_on_call(deps, team, now)
     if not answer.users:
         _note(deps, esc_id, "oncall_unknown", problem=answer.problem, provider=answer.provider)
@@ -229,6 +236,7 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     from bot.flows import escalate
 
     now = deps.clock.now()
+    card_link = _card_permalink(deps, esc_id)
     with session_scope(deps.db) as session:
         esc, conv = _load(session, esc_id)
         if esc.status != OPEN:
@@ -253,7 +261,7 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
                 session, esc_id, now, "paged", provider=team.oncall.provider, dedup_key=dedup, joined=True
             )
             esc.sla_note = f"paged on-call with the surge at {_local(deps, esc.team, now)}"
-            esc.card_dirty = True
+            repo.card_changed(esc)
             session.add(esc)
             return
         if dedup.startswith("baton-surge-"):
@@ -279,7 +287,7 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
             links=tuple(
                 Link(href=h, text=t)
                 for h, t in (
-                    (_card_permalink(deps, esc), "Escalation card in Slack"),
+                    (card_link, "Escalation card in Slack"),
                     (conv.permalink, "Customer conversation"),
                 )
                 if h
@@ -320,7 +328,7 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
             row = session.get(Escalation, esc_id)
             assert row is not None
             row.sla_note = f"paged on-call ({team.oncall.provider}) at {_local(deps, row.team, now)}"
-            row.card_dirty = True
+            repo.card_changed(row)
             session.add(row)
         else:  # claimed or resolved while the page was on its way
             escalate.enqueue_effect(session, esc_id, "page_resolve", deps.clock.now(), key=f"late:{dedup}")

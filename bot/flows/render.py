@@ -9,14 +9,33 @@ from bot.deps import Deps
 from bot.domain.model import Account, FiredTrigger
 from bot.flows import accounts
 from storage import repo
+from storage.db import session_scope
 from storage.models import Conversation, Escalation
 
 
-def card_view(session: Session, deps: Deps, esc: Escalation) -> CardView:
+def account_for(deps: Deps, channel: str, account_id: str) -> Account:
+    """The account facts a card shows. May call the CRM: call it outside any database transaction."""
+    entry = deps.policy.account_for_channel(channel)
+    return accounts.facts_for(deps, entry) if entry is not None else Account(id=account_id)
+
+
+def account_of(deps: Deps, esc_id: int) -> Account:
+    """Read what is needed in a short transaction, then fetch the facts with none open."""
+    with session_scope(deps.db) as session:
+        esc = session.get(Escalation, esc_id)
+        assert esc is not None
+        conv = session.get(Conversation, esc.conversation_id)
+        assert conv is not None
+        channel, account_id = conv.channel, esc.account_id
+    return account_for(deps, channel, account_id)
+
+
+def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | None = None) -> CardView:
+    """The view of the card. Pass `account` (from account_of) so no outside call runs inside the transaction."""
     conv = session.get(Conversation, esc.conversation_id)
     assert conv is not None and esc.id is not None
-    entry = deps.policy.account_for_channel(conv.channel)
-    account = accounts.facts_for(deps, entry) if entry is not None else Account(id=esc.account_id)
+    if account is None:
+        account = account_for(deps, conv.channel, esc.account_id)
     msgs = repo.messages_of(session, conv.id or 0)
     sentiments = [m.analysis.get("sentiment") for m in msgs if m.role == "customer"]
     numeric = [s for s in sentiments if isinstance(s, int | float)]

@@ -78,10 +78,16 @@ class OpsgenieStandIn(PagerStandIn):
     # HTTP
     def _failure(self, status: int) -> Response:
         if status == 429:
-            return _answer(429, message="You are making too many requests! To avoid errors, we recommend you limit requests.")
+            return _answer(
+                429,
+                message="You are making too many requests! To avoid errors, we recommend you limit requests.",
+            )
         if status in (400, 422):
-            return _answer(status, message="Request body is not processable. Please check the errors.",
-                           errors={"injected": "injected failure"})
+            return _answer(
+                status,
+                message="Request body is not processable. Please check the errors.",
+                errors={"injected": "injected failure"},
+            )
         return _answer(status, message="Internal Server Error" if status >= 500 else f"HTTP {status}")
 
     def _route(self, request: Request, body: Any) -> Response:
@@ -90,9 +96,19 @@ class OpsgenieStandIn(PagerStandIn):
         parts = [unquote(p) for p in request.path.strip("/").split("/")]
         if request.method == "POST" and parts == ["v2", "alerts"]:
             return self._create(body)
-        if request.method == "POST" and len(parts) == 4 and parts[:2] == ["v2", "alerts"] and parts[3] == "close":
+        if (
+            request.method == "POST"
+            and len(parts) == 4
+            and parts[:2] == ["v2", "alerts"]
+            and parts[3] == "close"
+        ):
             return self._close(request, parts[2])
-        if request.method == "GET" and len(parts) == 4 and parts[:2] == ["v2", "schedules"] and parts[3] == "on-calls":
+        if (
+            request.method == "GET"
+            and len(parts) == 4
+            and parts[:2] == ["v2", "schedules"]
+            and parts[3] == "on-calls"
+        ):
             return self._on_calls(request, parts[2])
         return _answer(404, message="Not found")
 
@@ -112,7 +128,9 @@ class OpsgenieStandIn(PagerStandIn):
         if priority not in PRIORITIES:
             errors["priority"] = "Priority should be one of " + ", ".join(PRIORITIES)
         description = body.get("description")
-        if description is not None and (not isinstance(description, str) or len(description) > MAX_DESCRIPTION):
+        if description is not None and (
+            not isinstance(description, str) or len(description) > MAX_DESCRIPTION
+        ):
             errors["description"] = f"Description can not be longer than {MAX_DESCRIPTION} characters."
         details = body.get("details")
         if details is not None and (
@@ -122,17 +140,24 @@ class OpsgenieStandIn(PagerStandIn):
         responders = body.get("responders")
         if responders is not None:
             ok = isinstance(responders, list) and all(
-                isinstance(r, dict) and r.get("type") in RESPONDER_TYPES
+                isinstance(r, dict)
+                and r.get("type") in RESPONDER_TYPES
                 and any(isinstance(r.get(k), str) and r.get(k) for k in ("id", "name", "username"))
                 for r in responders
             )
             if not ok:
-                errors["responders"] = "Responders must have a type (team, user, escalation, schedule) and an id, name or username."
+                errors["responders"] = (
+                    "Responders must have a type (team, user, escalation, schedule) and an id, name or username."
+                )
         if errors:
-            return _answer(422, message="Request body is not processable. Please check the errors.", errors=errors)
+            return _answer(
+                422, message="Request body is not processable. Please check the errors.", errors=errors
+            )
         alias = alias or uuid.uuid4().hex
         now = self._clock.now()
-        existing = next((a for a in reversed(self._alerts) if a["alias"] == alias and a["status"] == "open"), None)
+        existing = next(
+            (a for a in reversed(self._alerts) if a["alias"] == alias and a["status"] == "open"), None
+        )
         if existing is not None:
             existing["count"] += 1
             existing["last_occurred_at"] = now
@@ -160,8 +185,11 @@ class OpsgenieStandIn(PagerStandIn):
     def _close(self, request: Request, identifier: str) -> Response:
         id_type = request.query.get("identifierType", ["id"])[0]
         if id_type not in IDENTIFIER_TYPES:
-            return _answer(422, message="Request body is not processable. Please check the errors.",
-                           errors={"identifierType": "identifierType should be one of id, alias, tiny"})
+            return _answer(
+                422,
+                message="Request body is not processable. Please check the errors.",
+                errors={"identifierType": "identifierType should be one of id, alias, tiny"},
+            )
         field = {"id": "id", "alias": "alias", "tiny": "tinyId"}[id_type]
         for a in reversed(self._alerts):
             if a[field] == identifier and a["status"] == "open":
@@ -177,7 +205,11 @@ class OpsgenieStandIn(PagerStandIn):
         return _answer(
             200,
             data={
-                "_parent": {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, identifier)), "name": identifier, "enabled": True},
+                "_parent": {
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, identifier)),
+                    "name": identifier,
+                    "enabled": True,
+                },
                 "onCallRecipients": list(self._schedules[identifier]),
             },
         )

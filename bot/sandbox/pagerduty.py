@@ -142,10 +142,14 @@ class PagerStandIn:
         except (ValueError, UnicodeDecodeError):
             body = request.body.decode("utf-8", "replace")
         with self._lock:
-            self.requests.append(LoggedRequest(request.method, request.path, request.query, dict(request.headers), body))
+            self.requests.append(
+                LoggedRequest(request.method, request.path, request.query, dict(request.headers), body)
+            )
             if request.method == "POST":
                 query = urlencode(request.query, doseq=True)
-                self.log.append({"url": self.url + request.path + (f"?{query}" if query else ""), "body": body})
+                self.log.append(
+                    {"url": self.url + request.path + (f"?{query}" if query else ""), "body": body}
+                )
             failure = self._fail.pop(0) if self._fail else None
             down = self._down
         if down == "503":
@@ -154,7 +158,9 @@ class PagerStandIn:
             status, retry_after = failure
             response = self._failure(status)
             if retry_after is not None:
-                response.headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
+                response.headers["Retry-After"] = (
+                    str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
+                )
             return response
         with self._lock:
             return self._route(request, body)
@@ -167,7 +173,9 @@ class PagerStandIn:
 
 
 def _invalid(errors: list[str]) -> Response:
-    return json_response({"status": "invalid event", "message": "Event object is invalid", "errors": errors}, 400)
+    return json_response(
+        {"status": "invalid event", "message": "Event object is invalid", "errors": errors}, 400
+    )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -220,8 +228,14 @@ class PagerDutyStandIn(PagerStandIn):
                 raise ValueError(f"a roster user needs {k!r}")
         with self._lock:
             self._roster.append(
-                {"user": dict(user), "escalation_policy_id": escalation_policy_id, "schedule_id": schedule_id,
-                 "level": level, "start": start, "end": end}
+                {
+                    "user": dict(user),
+                    "escalation_policy_id": escalation_policy_id,
+                    "schedule_id": schedule_id,
+                    "level": level,
+                    "start": start,
+                    "end": end,
+                }
             )
 
     def clear_oncalls(self) -> None:
@@ -250,8 +264,13 @@ class PagerDutyStandIn(PagerStandIn):
     # HTTP
     def _failure(self, status: int) -> Response:
         if status == 429:
-            return json_response({"status": "throttle event",
-                                  "message": "Requests for this service are arriving too quickly. Please retry later."}, 429)
+            return json_response(
+                {
+                    "status": "throttle event",
+                    "message": "Requests for this service are arriving too quickly. Please retry later.",
+                },
+                429,
+            )
         if status == 400:
             return _invalid(["injected invalid event"])
         if status >= 500:
@@ -292,7 +311,8 @@ class PagerDutyStandIn(PagerStandIn):
             errors.extend(self._payload_errors(body.get("payload")))
             links = body.get("links")
             if links is not None and (
-                not isinstance(links, list) or not all(isinstance(ln, dict) and isinstance(ln.get("href"), str) for ln in links)
+                not isinstance(links, list)
+                or not all(isinstance(ln, dict) and isinstance(ln.get("href"), str) for ln in links)
             ):
                 errors.append("'links' must be a list of objects with 'href'")
         if errors:
@@ -378,7 +398,9 @@ class PagerDutyStandIn(PagerStandIn):
         q = request.query
 
         def bad(message: str) -> Response:
-            return json_response({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": [message]}}, 400)
+            return json_response(
+                {"error": {"message": "Invalid Input Provided", "code": 2001, "errors": [message]}}, 400
+            )
 
         try:
             limit = int(q.get("limit", [str(DEFAULT_LIMIT)])[0])
@@ -436,16 +458,25 @@ class PagerDutyStandIn(PagerStandIn):
         u = e["user"]
         user: dict[str, Any]
         if include_users:
-            user = {"id": u["id"], "type": "user", "summary": u["name"], "name": u["name"], "email": u["email"],
-                    "self": f"https://api.pagerduty.com/users/{u['id']}"}
+            user = {
+                "id": u["id"],
+                "type": "user",
+                "summary": u["name"],
+                "name": u["name"],
+                "email": u["email"],
+                "self": f"https://api.pagerduty.com/users/{u['id']}",
+            }
         else:
             user = {"id": u["id"], "type": "user_reference", "summary": u["name"]}
         sched = e["schedule_id"]
         return {
             "user": user,
             "schedule": {"id": sched, "type": "schedule_reference", "summary": sched} if sched else None,
-            "escalation_policy": {"id": e["escalation_policy_id"], "type": "escalation_policy_reference",
-                                  "summary": e["escalation_policy_id"]},
+            "escalation_policy": {
+                "id": e["escalation_policy_id"],
+                "type": "escalation_policy_reference",
+                "summary": e["escalation_policy_id"],
+            },
             "escalation_level": e["level"],
             "start": _iso(e["start"]),
             "end": _iso(e["end"]),
