@@ -111,6 +111,26 @@ def active_escalation(session: Session, conversation_id: int, *, lock: bool = Fa
     return session.exec(query).first()
 
 
+def escalation_with_conversation(session: Session, esc_id: int) -> tuple[Escalation, Conversation]:
+    esc = session.get(Escalation, esc_id)
+    assert esc is not None, f"no escalation {esc_id}"
+    conv = session.get(Conversation, esc.conversation_id)
+    assert conv is not None
+    return esc, conv
+
+
+def open_escalations_of_team(
+    session: Session, team: str, since: datetime, until: datetime | None = None
+) -> list[Escalation]:
+    """Unclaimed escalations of one team opened in [since, until] (surge notices, opening summaries)."""
+    query = select(Escalation).where(
+        Escalation.team == team, Escalation.status == OPEN, col(Escalation.opened_at) >= since
+    )
+    if until is not None:
+        query = query.where(col(Escalation.opened_at) <= until)
+    return list(session.exec(query.order_by(col(Escalation.opened_at))))
+
+
 def insert_escalation(session: Session, esc: Escalation) -> Escalation | None:
     """Open an escalation; None when the conversation already has an active one (the database decides)."""
     try:

@@ -169,10 +169,7 @@ def refresh_card(deps: Deps, esc_id: int) -> bool:
 
 def post_in_customer_thread(deps: Deps, esc_id: int, text: str, kind: str, **detail: Any) -> None:
     with session_scope(deps.db) as session:
-        esc = session.get(Escalation, esc_id)
-        assert esc is not None
-        conv = session.get(Conversation, esc.conversation_id)
-        assert conv is not None
+        _, conv = repo.escalation_with_conversation(session, esc_id)
         channel, thread = conv.channel, conv.thread_ts
     deps.slack.chat_postMessage(channel=channel, thread_ts=thread, text=cards.cut(text, cards.FALLBACK_LIMIT))
     now = deps.clock.now()

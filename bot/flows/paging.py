@@ -19,7 +19,7 @@ from bot.flows.sla import find_team
 from integrations.pager import Link, PageRequest
 from storage import repo
 from storage.db import session_scope
-from storage.models import OPEN, Conversation, Escalation, TimelineEvent
+from storage.models import OPEN, Escalation, TimelineEvent
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +33,6 @@ class Retry(Exception):
     def __init__(self, detail: str, after: float | None = None) -> None:
         super().__init__(detail)
         self.after = after
-
-
-def _load(session: Session, esc_id: int) -> tuple[Escalation, Conversation]:
-    esc = session.get(Escalation, esc_id)
-    assert esc is not None
-    conv = session.get(Conversation, esc.conversation_id)
-    assert conv is not None
-    return esc, conv
 
 
 def _note(
@@ -67,7 +59,7 @@ def internal_channel(deps: Deps, channel: str) -> str:
 def _card_permalink(deps: Deps, esc_id: int) -> str:
     """A link to the card message itself (falls back to its channel). Asks Slack outside any transaction."""
     with session_scope(deps.db) as session:
-        esc, _ = _load(session, esc_id)
+        esc, _ = repo.escalation_with_conversation(session, esc_id)
         channel, ts, fallback = esc.card_channel, esc.card_ts, _card_link(esc)
     if not (channel and ts):
         return fallback
@@ -84,9 +76,9 @@ def _card_link(esc: Escalation) -> str:
 
 
 def _local(deps: Deps, team: str, at: datetime) -> str:
-    from bot.flows.sla import _when
+    from bot.flows.sla import local_time
 
-    return _when(deps.policy, team, at)
+    return local_time(deps.policy, team, at)
 
 
 # ---------------------------------------------------------------- remind
@@ -94,7 +86,7 @@ def _local(deps: Deps, team: str, at: datetime) -> str:
 
 def remind(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     with session_scope(deps.db) as session:
-        esc, _ = _load(session, esc_id)
+        esc, _ = repo.escalation_with_conversation(session, esc_id)
         if esc.status != OPEN:
             return
         waited = cards.fmt_duration((deps.clock.now() - esc.opened_at).total_seconds())
@@ -112,7 +104,7 @@ def remind(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
 
         # Its own outbox item: if this note fails it is retried alone, never re-posting the reminder.
         with session_scope(deps.db) as session:
-            esc, _ = _load(session, esc_id)
+            esc, _ = repo.escalation_with_conversation(session, esc_id)
             message = customer_messages.still_on_it(wait=wait.wait_phrase(session, deps, esc))
             escalate.enqueue_effect(
                 session,
@@ -135,7 +127,7 @@ def page(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
 
     now = deps.clock.now()
     with session_scope(deps.db) as session:
-        esc, _ = _load(session, esc_id)
+        esc, _ = repo.escalation_with_conversation(session, esc_id)
         if esc.status != OPEN:
             repo.log(session, esc_id, now, "page_skipped", reason=f"already {esc.status}")
             return
@@ -168,7 +160,7 @@ def dm_oncall(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     now = deps.clock.now()
     account = render.account_of(deps, esc_id)
     with session_scope(deps.db) as session:
-        esc, _ = _load(session, esc_id)
+        esc, _ = repo.escalation_with_conversation(session, esc_id)
         if esc.status != OPEN:
             return
         team = find_team(deps.policy, esc.team)
@@ -238,7 +230,7 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     now = deps.clock.now()
     card_link = _card_permalink(deps, esc_id)
     with session_scope(deps.db) as session:
-        esc, conv = _load(session, esc_id)
+        esc, conv = repo.escalation_with_conversation(session, esc_id)
         if esc.status != OPEN:
             repo.log(session, esc_id, now, "page_skipped", reason=f"already {esc.status}")
             return
@@ -336,7 +328,7 @@ def page_pager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
 
 def page_resolve(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     with session_scope(deps.db) as session:
-        esc, _ = _load(session, esc_id)
+        esc, _ = repo.escalation_with_conversation(session, esc_id)
         keys = [
             str(e.detail.get("dedup_key"))
             for e in repo.timeline(session, esc_id)
@@ -387,7 +379,7 @@ def page_resolve(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
 
 def notify_manager(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     with session_scope(deps.db) as session:
-        esc, _ = _load(session, esc_id)
+        esc, _ = repo.escalation_with_conversation(session, esc_id)
         if esc.status != OPEN:
             return
         team = find_team(deps.policy, esc.team)
@@ -435,16 +427,7 @@ def surge_notice(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     now = deps.clock.now()
     since = datetime.fromisoformat(str(payload["since"])) if payload.get("since") else now - SURGE_WINDOW
     with session_scope(deps.db) as session:
-        rows = list(
-            session.exec(
-                select(Escalation).where(
-                    Escalation.team == team.name,
-                    Escalation.status == OPEN,
-                    col(Escalation.opened_at) >= since,
-                    col(Escalation.opened_at) <= now,
-                )
-            )
-        )
+        rows = repo.open_escalations_of_team(session, team.name, since, now)
     lines = [f"• <{_card_link(e)}|#{e.id}> {cards.escape(e.account_id)} · {e.category}" for e in rows[:20]]
     deps.slack.chat_postMessage(
         channel=internal_channel(deps, team.channel),
@@ -458,15 +441,7 @@ def opening_summary(deps: Deps, esc_id: int, payload: dict[str, Any]) -> None:
     team = find_team(deps.policy, str(payload.get("team", "")))
     since = datetime.fromisoformat(str(payload["closed_since"]))
     with session_scope(deps.db) as session:
-        rows = list(
-            session.exec(
-                select(Escalation).where(
-                    Escalation.team == team.name,
-                    Escalation.status == OPEN,
-                    col(Escalation.opened_at) >= since,
-                )
-            )
-        )
+        rows = repo.open_escalations_of_team(session, team.name, since)
     if not rows:
         return
     lines = [

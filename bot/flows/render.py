@@ -22,10 +22,7 @@ def account_for(deps: Deps, channel: str, account_id: str) -> Account:
 def account_of(deps: Deps, esc_id: int) -> Account:
     """Read what is needed in a short transaction, then fetch the facts with none open."""
     with session_scope(deps.db) as session:
-        esc = session.get(Escalation, esc_id)
-        assert esc is not None
-        conv = session.get(Conversation, esc.conversation_id)
-        assert conv is not None
+        esc, conv = repo.escalation_with_conversation(session, esc_id)
         channel, account_id = conv.channel, esc.account_id
     return account_for(deps, channel, account_id)
 

@@ -31,7 +31,7 @@ def team_hours(policy: Policy, team: str) -> Any:
     return t.hours if t is not None else None
 
 
-def _when(policy: Policy, team: str, at: datetime) -> str:
+def local_time(policy: Policy, team: str, at: datetime) -> str:
     h = team_hours(policy, team)
     if h is None:
         return at.strftime("%H:%M UTC")
@@ -45,7 +45,7 @@ def describe_next(
     step = chain.next_step(snapshot, started, done, team_hours(policy, esc_team))
     if step is None:
         return ""
-    return f"next: {ACTION_TEXT.get(step.action, step.action)} at {_when(policy, esc_team, step.due_at)}"
+    return f"next: {ACTION_TEXT.get(step.action, step.action)} at {local_time(policy, esc_team, step.due_at)}"
 
 
 def start(
