@@ -627,6 +627,11 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(method, deque()).append((error, count, retry_after))
 
+    def clear_failures(self) -> None:
+        """Forget every failure queued with fail_next (the service recovers)."""
+        with self._lock:
+            self._failures.clear()
+
     def _take_failure(self, method: str) -> tuple[str, int] | None:
         queue = self._failures.get(method)
         if not queue:

@@ -142,7 +142,7 @@ def test_twenty_concurrent_claims_one_winner(world):
         assert list(pool.map(click, agents)) == [200] * 20
     world.settle()
     world.slack.disable_rate_limits()
-    world.slack._failures.clear()  # Slack recovers
+    world.slack.clear_failures()  # Slack recovers
     world.clock.advance(timedelta(minutes=5))
     world.sweep()
     [esc] = escalations(world)
