@@ -94,6 +94,11 @@ class Escalation(SQLModel, table=True):
     team: str = Field(default="", max_length=64)
     triggers: list[dict[str, Any]] = _json(list)  # FiredTrigger.to_dict() with evidence, most important first
     prefer_agent: str = Field(default="", max_length=64)
+    # What decided it: the customer's language (ISO 639-1, "und" when unknown) and the versions of the
+    # judgment model and of the policy, so a report or a review can tell decisions of different builds apart.
+    language: str = Field(default="und", max_length=8, sa_column_kwargs={"server_default": "und"})
+    model_version: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    policy_version: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
     card_channel: str = Field(default="", max_length=64)
     card_ts: str = Field(default="", max_length=64)

@@ -129,6 +129,8 @@ class Decision:
     triggers: tuple[FiredTrigger, ...] = ()  # all that fired, most important first
     prefer_agent: str = ""  # cooling period: route to who handled this account last
     notes: tuple[str, ...] = ()  # context that did not fire on its own (segment, renewal...)
+    language: str = "und"  # the customer's language (ISO 639-1), "und" when unknown
+    model_version: str = ""  # the judgment model that scored the messages ("" when none ran)
 
     @property
     def trigger_ids(self) -> list[str]:
