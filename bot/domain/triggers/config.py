@@ -13,6 +13,7 @@ Every error is a PolicyError with the path into the policy document and what is 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -22,69 +23,30 @@ from functools import lru_cache
 from typing import Any
 
 from bot.domain.errors import PolicyError
-from bot.domain.model import CATEGORIES, TIERS, URGENCIES
+from bot.domain.model import CATEGORIES
 from bot.domain.triggers.defaults import DEFAULTS
-from bot.domain.triggers.text import normalise
+from bot.domain.triggers.detectors import REGISTRY
+from bot.domain.triggers.spec import DetectorKind, Family, TriggerSpec
+from bot.domain.triggers.values import (
+    SEGMENT_ORDER,
+    ParamKind,
+    Path,
+    PerSegment,
+    PhraseMatcher,
+    anchors_of,
+    check_keys,
+    expect_mapping,
+    number,
+    per_segment,
+    phrase_regex,
+    regexes,
+    str_list,
+    type_name,
+    urgency,
+)
 
-FAMILIES = ("behavioral", "contextual", "sentiment", "ai_confidence", "business")
-# Segments from the least to the most sensitive: a business context moves an account up this scale.
-SEGMENT_ORDER: tuple[str, ...] = ("self-serve", "mid-market", "enterprise")
-assert set(SEGMENT_ORDER) == set(TIERS)
-
-Path = tuple[str | int, ...]
-
-# detector -> {param: (kind, min, max, per_segment_allowed)}; kind: int | float | bool
-_NUM = tuple[str, float | None, float | None, bool]
-DETECTORS: dict[str, dict[str, _NUM]] = {
-    "human_request": {"fuzzy": ("bool", None, None, False)},
-    "phrases": {},
-    "repeated_question": {
-        "times": ("int", 2, 100, True),
-        "similarity": ("float", 50, 100, True),
-        "min_words": ("int", 1, 50, False),
-    },
-    "turns_without_resolution": {"turns": ("int", 1, 1000, True)},
-    "sentiment": {
-        "window": ("int", 1, 50, False),
-        "min_turns": ("int", 1, 50, False),
-        "floor": ("float", -1, 1, True),
-        "message_floor": ("float", -1, 1, True),
-        "drop": ("float", 0, 2, True),
-        "worsening_below": ("float", -1, 1, True),
-    },
-    "profanity": {"messages": ("int", 1, 1000, True)},
-    "shouting": {
-        "ratio": ("float", 0.5, 1, False),
-        "min_letters": ("int", 1, 10000, False),
-        "messages": ("int", 1, 1000, True),
-    },
-    "ai_confidence": {
-        "threshold": ("float", 0, 1, True),
-        "low": ("float", 0, 1, True),
-        "in_a_row": ("int", 1, 100, True),
-    },
-    "high_value": {"shift": ("int", 0, 2, False), "raise_urgency": ("bool", None, None, False)},
-    "new_account": {
-        "days": ("int", 1, 3650, False),
-        "shift": ("int", 0, 2, False),
-        "raise_urgency": ("bool", None, None, False),
-    },
-    "renewal_soon": {
-        "days": ("int", 0, 3650, False),
-        "shift": ("int", 0, 2, False),
-        "raise_urgency": ("bool", None, None, False),
-    },
-    "at_risk": {"shift": ("int", 0, 2, False), "raise_urgency": ("bool", None, None, False)},
-    "cooling_period": {
-        "hours": ("float", 0, 24 * 365, False),
-        "shift": ("int", 0, 2, False),
-        "raise_urgency": ("bool", None, None, False),
-        "route_to_last_handler": ("bool", None, None, False),
-    },
-}
-BUSINESS_DETECTORS = frozenset({"high_value", "new_account", "renewal_soon", "at_risk", "cooling_period"})
-# Detectors that take word lists (phrases/regex/unless/words).
-LIST_KEYS = {"phrases": ("phrases",), "profanity": ("phrases",)}
+FAMILIES: tuple[str, ...] = tuple(Family)
+BUSINESS_DETECTORS = frozenset(kind for kind, unit in REGISTRY.items() if unit.business)
 TRIGGER_KEYS = (
     "family",
     "detector",
@@ -101,54 +63,6 @@ TRIGGER_KEYS = (
     "params",
 )
 SEGMENT_KEYS = ("min_mrr", "label")
-
-
-@dataclass(frozen=True)
-class PerSegment:
-    """A number (or flag) that may differ by segment."""
-
-    values: tuple[tuple[str, Any], ...]
-
-    def get(self, segment: str) -> Any:
-        for name, value in self.values:
-            if name == segment:
-                return value
-        raise KeyError(segment)
-
-
-@dataclass(frozen=True)
-class PhraseMatcher:
-    """Compiled phrase, regex and `unless` rules of one trigger."""
-
-    phrases: re.Pattern[str] | None
-    regexes: tuple[re.Pattern[str], ...]
-    unless: re.Pattern[str] | None
-    # A phrase can only match when one of its anchor words is among the message's tokens; None when a
-    # phrase is all wildcards (then the regex always runs).
-    anchors: frozenset[str] | None = None
-
-
-@dataclass(frozen=True)
-class TriggerSpec:
-    id: str
-    family: str
-    detector: str
-    enabled: bool
-    escalate: bool  # False: a category hint (contextual) that never escalates on its own
-    urgency: PerSegment
-    category: str | None
-    segments: frozenset[str]
-    reason: str
-    negation: bool
-    params: Mapping[str, PerSegment]
-    matcher: PhraseMatcher | None = None
-    order: int = 0
-
-    def param(self, name: str, segment: str) -> Any:
-        return self.params[name].get(segment)
-
-    def applies_to(self, segment: str) -> bool:
-        return segment in self.segments
 
 
 @dataclass(frozen=True)
@@ -184,177 +98,6 @@ class EngineConfig:
         return SEGMENT_ORDER[best]
 
 
-# ---------------------------------------------------------------- helpers
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    return {
-        bool: "true/false",
-        int: "a whole number",
-        float: "a number",
-        str: "text",
-        list: "a list",
-        dict: "a mapping",
-    }.get(type(value), type(value).__name__)
-
-
-def _expect_mapping(value: Any, path: Path, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise PolicyError(
-            path, f"{what} must be a mapping, got {_type_name(value)}", "write `key: value` lines under it"
-        )
-    for key in value:
-        if not isinstance(key, str):
-            raise PolicyError((*path, str(key)), f"keys must be text, got {_type_name(key)}")
-    return value
-
-
-def _check_keys(
-    value: Mapping[str, Any], allowed: tuple[str, ...] | list[str], path: Path, what: str
-) -> None:
-    for key in value:
-        if key not in allowed:
-            raise PolicyError(
-                (*path, key), f"unknown key {key!r} in {what}", "allowed: " + ", ".join(allowed)
-            )
-
-
-def _number(value: Any, kind: str, lo: float | None, hi: float | None, path: Path) -> Any:
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise PolicyError(path, f"must be true or false, got {_type_name(value)}")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PolicyError(
-            path, f"must be {'a whole number' if kind == 'int' else 'a number'}, got {_type_name(value)}"
-        )
-    if kind == "int" and not float(value).is_integer():
-        raise PolicyError(path, f"must be a whole number, got {value}")
-    if value != value:  # NaN
-        raise PolicyError(path, "must be a number, got NaN")
-    rng = f"from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise PolicyError(path, f"{value} is out of range", f"allowed: {rng}")
-    return int(value) if kind == "int" else float(value)
-
-
-def _per_segment(value: Any, spec: _NUM, path: Path) -> PerSegment:
-    kind, lo, hi, per_seg = spec
-    if isinstance(value, Mapping):
-        if not per_seg:
-            raise PolicyError(path, "this value cannot differ by segment", "give one value")
-        allowed = (*SEGMENT_ORDER, "default")
-        _check_keys(_expect_mapping(value, path, "a per-segment value"), allowed, path, "a per-segment value")
-        default = value.get("default")
-        if default is not None:
-            default = _number(default, kind, lo, hi, (*path, "default"))
-        out = []
-        for seg in SEGMENT_ORDER:
-            if seg in value:
-                out.append((seg, _number(value[seg], kind, lo, hi, (*path, seg))))
-            elif default is not None:
-                out.append((seg, default))
-            else:
-                raise PolicyError(path, f"no value for segment {seg!r}", "give every segment or a `default`")
-        return PerSegment(tuple(out))
-    v = _number(value, kind, lo, hi, path)
-    return PerSegment(tuple((seg, v) for seg in SEGMENT_ORDER))
-
-
-def _urgency(value: Any, path: Path) -> PerSegment:
-    def one(v: Any, p: Path) -> str:
-        if v not in URGENCIES:
-            raise PolicyError(p, f"unknown urgency {v!r}", "allowed: " + " | ".join(URGENCIES))
-        return str(v)
-
-    if isinstance(value, Mapping):
-        _check_keys(value, (*SEGMENT_ORDER, "default"), path, "a per-segment urgency")
-        out = []
-        for seg in SEGMENT_ORDER:
-            if seg in value:
-                out.append((seg, one(value[seg], (*path, seg))))
-            elif "default" in value:
-                out.append((seg, one(value["default"], (*path, "default"))))
-            else:
-                raise PolicyError(
-                    path, f"no urgency for segment {seg!r}", "give every segment or a `default`"
-                )
-        return PerSegment(tuple(out))
-    u = one(value, path)
-    return PerSegment(tuple((seg, u) for seg in SEGMENT_ORDER))
-
-
-def _str_list(value: Any, path: Path, what: str) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise PolicyError(path, f"{what} must be a list of text, got {_type_name(value)}")
-    out = []
-    for i, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise PolicyError(
-                (*path, i), f"each entry of {what} must be non-empty text, got {_type_name(item)}"
-            )
-        out.append(item)
-    return out
-
-
-def _phrase_regex(phrases: list[str], path: Path) -> re.Pattern[str] | None:
-    """One regex over normalised text; a trailing `*` on a word matches any ending ("refund*")."""
-    if not phrases:
-        return None
-    alts = []
-    for i, phrase in enumerate(phrases):
-        words = []
-        for raw in phrase.split():
-            star = raw.endswith("*")
-            toks = normalise(raw.rstrip("*"), fuzzy=False).tokens
-            toks = tuple(t for t in toks if t not in ".,!?;:")
-            if not toks:
-                continue
-            part = " ".join(re.escape(t) for t in toks)
-            words.append(part + (r"[a-z0-9]*" if star else ""))
-        if not words:
-            raise PolicyError((*path, i), f"phrase {phrase!r} has no words", "use letters or digits")
-        alts.append(" ".join(words))
-    alts.sort(key=len, reverse=True)
-    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alts) + r")(?![a-z0-9])")
-
-
-def _anchors(phrases: list[str]) -> frozenset[str] | None:
-    """One exact word per phrase (its longest word without a wildcard); None if a phrase has none."""
-    out = set()
-    for phrase in phrases:
-        words = [
-            t
-            for raw in phrase.split()
-            if not raw.endswith("*")
-            for t in normalise(raw, fuzzy=False).tokens
-            if t not in ".,!?;:"
-        ]
-        if not words:
-            return None
-        out.add(max(words, key=len))
-    return frozenset(out)
-
-
-def _regexes(value: Any, path: Path) -> tuple[re.Pattern[str], ...]:
-    out = []
-    for i, pattern in enumerate(_str_list(value, path, "regex")):
-        try:
-            out.append(re.compile(pattern, re.IGNORECASE))
-        except re.error as exc:
-            pos = f" at position {exc.pos}" if exc.pos is not None else ""
-            raise PolicyError(
-                (*path, i),
-                f"bad regular expression {pattern!r}: {exc.msg}{pos}",
-                "Python `re` syntax; quote it in single quotes in YAML",
-            ) from None
-    return tuple(out)
-
-
 # ---------------------------------------------------------------- parsing
 
 
@@ -373,32 +116,40 @@ def _merge(base: Mapping[str, Any] | None, over: Mapping[str, Any]) -> dict[str,
 def _parse_trigger(
     tid: str, body: Mapping[str, Any], path: Path, order: int, defaults: Mapping[str, Any] | None
 ) -> TriggerSpec:
-    _check_keys(body, TRIGGER_KEYS, path, f"trigger {tid!r}")
+    check_keys(body, TRIGGER_KEYS, path, f"trigger {tid!r}")
     if not re.fullmatch(r"[a-z][a-z0-9_\-]{0,63}", tid):
         raise PolicyError(
             path, f"bad trigger id {tid!r}", "lower-case letters, digits, _ and -, starting with a letter"
         )
-    detector = body.get("detector", "phrases")
-    if detector not in DETECTORS:
+    raw_detector = body.get("detector", "phrases")
+    if raw_detector not in REGISTRY:
+        close = difflib.get_close_matches(str(raw_detector), list(REGISTRY), n=1)
         raise PolicyError(
-            (*path, "detector"), f"unknown detector {detector!r}", "allowed: " + ", ".join(DETECTORS)
+            (*path, "detector"),
+            f"unknown detector {raw_detector!r}",
+            (f"did you mean {str(close[0])!r}? " if close else "") + "allowed: " + ", ".join(REGISTRY),
         )
-    family = body.get("family", "business" if detector in BUSINESS_DETECTORS else "contextual")
-    if family not in FAMILIES:
-        raise PolicyError((*path, "family"), f"unknown family {family!r}", "allowed: " + ", ".join(FAMILIES))
-    if (detector in BUSINESS_DETECTORS) != (family == "business"):
+    detector = DetectorKind(raw_detector)
+    unit = REGISTRY[detector]
+    raw_family = body.get("family", str(unit.family))
+    if raw_family not in FAMILIES:
+        raise PolicyError(
+            (*path, "family"), f"unknown family {raw_family!r}", "allowed: " + ", ".join(FAMILIES)
+        )
+    family = Family(raw_family)
+    if unit.business != (family is Family.BUSINESS):
         raise PolicyError(
             (*path, "family"),
-            f"detector {detector!r} does not belong to family {family!r}",
-            "business detectors: " + ", ".join(sorted(BUSINESS_DETECTORS)),
+            f"detector {str(detector)!r} does not belong to family {str(family)!r}",
+            "business detectors: " + ", ".join(sorted(str(k) for k in BUSINESS_DETECTORS)),
         )
     flags = {}
     for key, dflt in (("enabled", True), ("escalate", True), ("negation", True)):
         v = body.get(key, dflt)
         if not isinstance(v, bool):
-            raise PolicyError((*path, key), f"must be true or false, got {_type_name(v)}")
+            raise PolicyError((*path, key), f"must be true or false, got {type_name(v)}")
         flags[key] = v
-    urgency = _urgency(body.get("urgency", "queued"), (*path, "urgency"))
+    urgencies = urgency(body.get("urgency", "queued"), (*path, "urgency"))
     category = body.get("category")
     if category is not None and category not in CATEGORIES:
         raise PolicyError(
@@ -406,14 +157,14 @@ def _parse_trigger(
             f"unknown category {category!r}",
             "allowed: " + ", ".join(CATEGORIES) + ", or null for the conversation's category",
         )
-    if not flags["escalate"] and category is None and detector == "phrases":
+    if not flags["escalate"] and category is None and unit.hints:
         raise PolicyError(
             (*path, "category"),
             "a rule with `escalate: false` only hints a category, so it needs one",
             "allowed: " + ", ".join(CATEGORIES),
         )
     seg_value = body.get("segments", ["all"])
-    segs = _str_list(seg_value, (*path, "segments"), "segments")
+    segs = str_list(seg_value, (*path, "segments"), "segments")
     for i, s in enumerate(segs):
         if s != "all" and s not in SEGMENT_ORDER:
             raise PolicyError(
@@ -424,7 +175,7 @@ def _parse_trigger(
     if not isinstance(reason, str) or not reason.strip():
         raise PolicyError(
             (*path, "reason"),
-            f"must be non-empty text, got {_type_name(reason)}",
+            f"must be non-empty text, got {type_name(reason)}",
             "a plain-language sentence for the card",
         )
     if len(reason) > 150:
@@ -432,52 +183,54 @@ def _parse_trigger(
             (*path, "reason"), f"is {len(reason)} characters long", "at most 150: it goes on the card"
         )
 
-    params_raw = _expect_mapping(body.get("params", {}), (*path, "params"), "params")
-    allowed = DETECTORS[detector]
-    _check_keys(
+    params_raw = expect_mapping(body.get("params", {}), (*path, "params"), "params")
+    allowed = unit.params
+    check_keys(
         params_raw,
         list(allowed) or ["(none for this detector)"],
         (*path, "params"),
-        f"params of detector {detector!r}",
+        f"params of detector {str(detector)!r}",
     )
     default_params = (defaults or {}).get("params") or {}
     params: dict[str, PerSegment] = {}
     for name, spec in allowed.items():
         if name in params_raw:
-            params[name] = _per_segment(params_raw[name], spec, (*path, "params", name))
+            params[name] = per_segment(params_raw[name], spec, (*path, "params", name))
         elif name in default_params:
-            params[name] = _per_segment(default_params[name], spec, (*path, "params", name))
+            params[name] = per_segment(default_params[name], spec, (*path, "params", name))
         else:
             raise PolicyError(
                 (*path, "params", name),
-                f"missing parameter {name!r} for detector {detector!r}",
+                f"missing parameter {name!r} for detector {str(detector)!r}",
                 "required: " + ", ".join(allowed),
             )
 
     matcher = None
     has_lists = any(k in body for k in ("phrases", "regex", "unless"))
-    if detector in ("phrases", "profanity"):
-        phrases = _str_list(body.get("phrases", []), (*path, "phrases"), "phrases")
-        regexes = _regexes(body.get("regex", []), (*path, "regex"))
-        unless = _str_list(body.get("unless", []), (*path, "unless"), "unless")
-        if not phrases and not regexes:
+    if unit.word_lists:
+        phrases = str_list(body.get("phrases", []), (*path, "phrases"), "phrases")
+        compiled = regexes(body.get("regex", []), (*path, "regex"))
+        unless = str_list(body.get("unless", []), (*path, "unless"), "unless")
+        if not phrases and not compiled:
             raise PolicyError(
                 path,
                 f"trigger {tid!r} has neither `phrases` nor `regex`",
                 "give at least one phrase or regular expression",
             )
         matcher = PhraseMatcher(
-            phrases=_phrase_regex(phrases, (*path, "phrases")),
-            regexes=regexes,
-            unless=_phrase_regex(unless, (*path, "unless")),
-            anchors=_anchors(phrases),
+            phrases=phrase_regex(phrases, (*path, "phrases")),
+            regexes=compiled,
+            unless=phrase_regex(unless, (*path, "unless")),
+            anchors=anchors_of(phrases),
         )
     elif has_lists:
         key = next(k for k in ("phrases", "regex", "unless") if k in body)
         raise PolicyError(
             (*path, key),
-            f"detector {detector!r} takes no `{key}`",
-            "only `phrases` and `profanity` rules take word lists",
+            f"detector {str(detector)!r} takes no `{key}`",
+            "only "
+            + " and ".join(f"`{k}`" for k, u in REGISTRY.items() if u.word_lists)
+            + " rules take word lists",
         )
 
     return TriggerSpec(
@@ -485,8 +238,8 @@ def _parse_trigger(
         family=family,
         detector=detector,
         enabled=flags["enabled"],
-        escalate=flags["escalate"] and detector not in BUSINESS_DETECTORS,
-        urgency=urgency,
+        escalate=flags["escalate"] and not unit.business,
+        urgency=urgencies,
         category=category,
         segments=segments,
         reason=reason.strip(),
@@ -498,19 +251,19 @@ def _parse_trigger(
 
 
 def _parse_segments(raw: Any, path: Path) -> tuple[SegmentSpec, ...]:
-    raw = _expect_mapping(raw, path, "segments")
-    _check_keys(raw, SEGMENT_ORDER, path, "segments")
+    raw = expect_mapping(raw, path, "segments")
+    check_keys(raw, SEGMENT_ORDER, path, "segments")
     out = []
     for name in SEGMENT_ORDER:
         body = raw.get(name) or {}
-        body = _expect_mapping(body, (*path, name), f"segment {name!r}")
-        _check_keys(body, SEGMENT_KEYS, (*path, name), f"segment {name!r}")
+        body = expect_mapping(body, (*path, name), f"segment {name!r}")
+        check_keys(body, SEGMENT_KEYS, (*path, name), f"segment {name!r}")
         min_mrr = body.get("min_mrr")
         if min_mrr is not None:
-            min_mrr = _number(min_mrr, "float", 0, None, (*path, name, "min_mrr"))
+            min_mrr = number(min_mrr, ParamKind.FLOAT, 0, None, (*path, name, "min_mrr"))
         label = body.get("label", name)
         if not isinstance(label, str):
-            raise PolicyError((*path, name, "label"), f"must be text, got {_type_name(label)}")
+            raise PolicyError((*path, name, "label"), f"must be text, got {type_name(label)}")
         out.append(SegmentSpec(name=name, min_mrr=min_mrr, label=label))
     return tuple(out)
 
@@ -524,7 +277,7 @@ def _build(
         path: Path = ("triggers", tid)
         if body is None:
             body = {}
-        body = _expect_mapping(body, path, f"trigger {tid!r}")
+        body = expect_mapping(body, path, f"trigger {tid!r}")
         base = (defaults or {}).get(tid)
         merged = _merge(base, body)
         merged_doc[tid] = merged
@@ -563,14 +316,14 @@ def parse_engine_config(doc: Mapping[str, Any]) -> EngineConfig:
     per trigger id (see the module docstring). Raises PolicyError(path, message, hint).
     """
     if not isinstance(doc, Mapping):
-        raise PolicyError((), f"the policy must be a mapping, got {_type_name(doc)}")
+        raise PolicyError((), f"the policy must be a mapping, got {type_name(doc)}")
     defaults = _default_doc()
     user_triggers = doc.get("triggers")
     user_segments = doc.get("segments")
     if user_triggers is None and user_segments is None:
         return default_engine_config()
     if user_triggers is not None:
-        user_triggers = _expect_mapping(user_triggers, ("triggers",), "triggers")
+        user_triggers = expect_mapping(user_triggers, ("triggers",), "triggers")
     triggers: dict[str, Any] = dict(defaults["triggers"])  # built-in order first, new ids after
     for tid, body in (user_triggers or {}).items():
         if body is None:
@@ -582,7 +335,7 @@ def parse_engine_config(doc: Mapping[str, Any]) -> EngineConfig:
         triggers[tid] = body
     segments_doc: Any = dict(defaults["segments"])
     if user_segments is not None:
-        user_segments = _expect_mapping(user_segments, ("segments",), "segments")
+        user_segments = expect_mapping(user_segments, ("segments",), "segments")
         for name, body in user_segments.items():
             if name not in SEGMENT_ORDER:
                 raise PolicyError(
@@ -590,7 +343,7 @@ def parse_engine_config(doc: Mapping[str, Any]) -> EngineConfig:
                 )
             if body is not None and not isinstance(body, Mapping):
                 raise PolicyError(
-                    ("segments", name), f"segment {name!r} must be a mapping, got {_type_name(body)}"
+                    ("segments", name), f"segment {name!r} must be a mapping, got {type_name(body)}"
                 )
             segments_doc[name] = {**(segments_doc.get(name) or {}), **(body or {})}
     return _build(triggers, segments_doc, defaults["triggers"])
