@@ -6,10 +6,12 @@ Input: one conversation per line (JSON Lines; blank lines are skipped):
 
     {"id": "c1", "account": {"tier": "enterprise", "created_at": "2026-10-01T00:00:00Z", ...},
      "messages": [{"role": "customer", "text": "...", "ts": "2026-11-23T10:00:00Z", "confidence": 0.4}],
-     "label": {"escalate": true, "category": "billing"}}
+     "label": {"escalate": true, "category": "billing"}, "tags": {"family": "billing_dispute", "language": "en"}}
 
-`account`, `ts`, `confidence` and `label` are optional (account keys: id, name, tier, mrr, renewal_date,
-owner, created_at, at_risk, last_escalated_at, last_handler).
+`account`, `ts`, `confidence`, `label` and `tags` are optional (account keys: id, name, tier, mrr,
+renewal_date, owner, created_at, at_risk, last_escalated_at, last_handler). `tags` is free-form (an
+object of text, number or true/false values) for the people who keep a labelled set: the replay ignores
+it, so a set can record a family or a language beside each conversation and still be replayed as it is.
 
 Each conversation is replayed message by message, as Baton would have seen it live: the engine decides
 after every message; a conversation counts as escalated when any of those decisions escalates. Its
@@ -59,7 +61,7 @@ ACCOUNT_KEYS = (
     "last_handler",
     "extra",
 )
-CONVERSATION_KEYS = ("id", "account", "messages", "label")
+CONVERSATION_KEYS = ("id", "account", "messages", "label", "tags")
 MESSAGE_KEYS = ("role", "text", "ts", "confidence", "ref", "author")
 LABEL_KEYS = ("escalate", "category")
 
@@ -75,6 +77,7 @@ class Conversation:
     messages: list[Message]
     label_escalate: bool | None = None
     label_category: str | None = None
+    tags: dict[str, str | int | float | bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -232,7 +235,12 @@ def parse_conversation(line: str, default_now: datetime) -> Conversation:
         cat = label.get("category")
         if cat is not None and cat not in CATEGORIES:
             raise BadLine(f"label.category: unknown category {cat!r} (allowed: {', '.join(CATEGORIES)})")
-    return Conversation(conv_id, account, messages, esc, cat)
+    tags = raw.get("tags", {})
+    if not isinstance(tags, dict) or not all(
+        isinstance(v, str | int | float | bool) and v is not None for v in tags.values()
+    ):
+        raise BadLine("tags: must be an object of text, number or true/false values")
+    return Conversation(conv_id, account, messages, esc, cat, {str(k): v for k, v in tags.items()})
 
 
 # ---------------------------------------------------------------- replay

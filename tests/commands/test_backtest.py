@@ -193,3 +193,22 @@ def test_cli_subprocess_entry_point() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["conversations"] == 6
+
+
+def test_tags_are_accepted_and_ignored_by_the_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    msgs = [{"role": "customer", "text": "I want a human"}]
+    lines = [
+        json.dumps({"id": "a", "messages": msgs, "tags": {"family": "human_request", "language": "en", "n": 2}}),
+        json.dumps({"id": "b", "messages": msgs}),
+        json.dumps({"id": "c", "messages": msgs, "tags": ["human_request"]}),
+        json.dumps({"id": "d", "messages": msgs, "tags": {"family": {"nested": 1}}}),
+    ]
+    f = tmp_path / "t.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    code, data, err = run_json([str(f)], capsys)
+    assert code == 0 and data["conversations"] == 2
+    a, b = data["results"]
+    assert a["escalate"] == b["escalate"] is True and a["triggers"] == b["triggers"]
+    assert err.count("tags: must be an object of text, number or true/false values") == 2
+    conv = backtest.parse_conversation(lines[0], backtest.datetime.now(backtest.UTC))
+    assert conv.tags == {"family": "human_request", "language": "en", "n": 2}
