@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -37,6 +39,10 @@ class Deps:
     sweep_seconds: float = 15.0  # the scheduler's interval (the watchdog calls a step late after two)
     account_deadline: float = 1.5  # seconds for CRM/billing/bugs enrichment
     card_min_interval: float = 3.0  # coalesce SLA-state card updates (chat.update is Tier 3: ~50/min)
+    # EffectKind -> handler (bot/flows/registry.py): what the outbox runs for each kind of item.
+    effects: Mapping[Any, Callable[..., None]] = field(default_factory=dict)
+    # Asked for the moment a retry is due, so the runner wakes up then instead of at the next sweep.
+    wake: Callable[[datetime], None] = field(default=lambda at: None)
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -13,6 +13,7 @@ from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps, Identity
 from bot.executor import TrackingExecutor
+from bot.flows.registry import EFFECTS
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
 from bot.web import make_wsgi
@@ -113,6 +114,7 @@ def build(
         pagers=pagers if pagers is not None else {},
         oncall_sources=oncall_sources if oncall_sources is not None else {},
         sweep_seconds=settings.sweep_seconds,
+        effects=EFFECTS,
     )
     executor = TrackingExecutor(max_workers=settings.workers)
     app = create_app(deps, signing_secret=settings.slack_signing_secret.get_secret_value(), executor=executor)

@@ -26,6 +26,7 @@ import httpx
 
 from bot.domain.errors import PolicyError
 from bot.domain.model import TIERS, Account
+from integrations.retry import parse_retry_after
 
 if TYPE_CHECKING:
     from integrations.hubspot import CrmRecord, HubSpotClient
@@ -85,16 +86,6 @@ class JsonReply:
     headers: httpx.Headers
 
 
-def _retry_after_seconds(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: treat as "unknown", i.e. do not wait for it
-
-
 def request_json(
     http: httpx.Client,
     method: str,
@@ -145,7 +136,8 @@ def request_json(
             if status == 429 or status >= 500:
                 what = "rate limited (HTTP 429)" if status == 429 else f"failed (HTTP {status})"
                 last = ServiceFailure(service, provider, what, retryable=True, status=status)
-                wait = _retry_after_seconds(response.headers)
+                # an HTTP date (no `now` here) counts as unknown: no waiting for it inside a deadline
+                wait = parse_retry_after(response.headers.get("retry-after"))
                 if wait is None:
                     wait = backoff * (2**attempt)
             else:

@@ -3,7 +3,7 @@
 A client makes ONE attempt per call and never raises for HTTP or transport failures: it returns a
 PageResult that says whether trying again can help (400 -> no; 429, 5xx, connection errors -> yes,
 with the server's Retry-After when it sent one). The durable outbox in storage keeps the PageRequest
-(`to_dict`/`from_dict`) and calls again at integrations.retry.next_attempt_at, so a page is never lost.
+(`to_dict`/`from_dict`) and calls again when integrations.retry says, so a page is never lost.
 """
 
 from __future__ import annotations

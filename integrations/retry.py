@@ -1,19 +1,28 @@
-"""When to try an outside call again: exponential backoff, capped, no jitter, Retry-After honoured.
+"""When to try an outside call again: Baton's one retry policy.
 
-The pager clients make ONE attempt per call and classify the outcome (see integrations.pager); the
-durable outbox stores the request and calls again at `next_attempt_at`. Deterministic on purpose:
-the same attempt number always gives the same delay, so tests and `baton simulate` are repeatable.
+Every durable retry (the outbox: Slack posts, pages, DMs) and every in-call retry (the CRM clients)
+asks this module. The rules:
+
+- A server's `Retry-After` is honoured to the second (seconds or an HTTP date), up to an hour.
+- Otherwise exponential backoff with "equal jitter" (half the delay fixed, half random), so a burst
+  of failures does not come back as a burst: 5 s, 10 s, 20 s, 40 s, then 60 s.
+- During the first OUTAGE_WINDOW of a failure the delay never exceeds EARLY_CAP: a page is tried at
+  least once a minute in the first ten minutes of a pager outage. After that it grows to LATE_CAP.
 """
 
 from __future__ import annotations
 
 import email.utils
 import math
+import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-BASE = timedelta(seconds=10)
+BASE = timedelta(seconds=5)
 FACTOR = 2.0
-CAP = timedelta(minutes=10)
+EARLY_CAP = timedelta(seconds=60)
+OUTAGE_WINDOW = timedelta(minutes=10)
+LATE_CAP = timedelta(minutes=5)
 # A server asking for more than this is honoured only up to it: a page must not wait for hours.
 MAX_RETRY_AFTER = timedelta(hours=1)
 
@@ -22,29 +31,30 @@ def backoff(
     attempt: int,
     retry_after: float | None = None,
     *,
+    failing_for: timedelta = timedelta(0),
     base: timedelta = BASE,
-    factor: float = FACTOR,
-    cap: timedelta = CAP,
+    rand: Callable[[], float] = random.random,
 ) -> timedelta:
-    """The wait before attempt `attempt + 1`, after `attempt` (>= 1) failed attempts.
+    """The wait before the next attempt, after `attempt` (>= 1) failed attempts.
 
-    base * factor ** (attempt - 1), capped at `cap`: 10s, 20s, 40s ... 10 min. When the server sent
-    Retry-After (seconds), wait that long instead (at least the server's ask, at most MAX_RETRY_AFTER).
+    `failing_for` is how long the call has been failing (for the outbox: since the effect was
+    queued); it picks the cap. `rand` returns a float in [0, 1) (injected for repeatable tests).
     """
     if attempt < 1:
         raise ValueError("attempt counts failed attempts and starts at 1")
     if retry_after is not None and math.isfinite(retry_after) and retry_after >= 0:
         return min(timedelta(seconds=retry_after), MAX_RETRY_AFTER)
+    cap = EARLY_CAP if failing_for < OUTAGE_WINDOW else LATE_CAP
     exp = min(attempt - 1, 64)  # keep the float finite; the cap bites long before
-    seconds = min(base.total_seconds() * factor**exp, cap.total_seconds())
-    return timedelta(seconds=seconds)
+    full = min(base.total_seconds() * FACTOR**exp, cap.total_seconds())
+    return timedelta(seconds=full / 2 + rand() * full / 2)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Retry-After as seconds: an integer (PagerDuty, Slack) or an HTTP date (needs `now`). None if absent or bad."""
     if value is None:
         return None
-    text = value.strip()
+    text = str(value).strip()
     if not text:
         return None
     try:
@@ -64,6 +74,12 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - now).total_seconds())
 
 
-def next_attempt_at(now: datetime, attempt: int, retry_after: float | None = None) -> datetime:
-    """`now` plus the backoff after `attempt` failed attempts."""
-    return now + backoff(attempt, retry_after)
+def header(headers: object, name: str = "retry-after") -> str | None:
+    """A header's value from any mapping of headers, whatever the case of its name."""
+    items = getattr(headers, "items", None)
+    if items is None:
+        return None
+    for key, value in items():
+        if str(key).lower() == name:
+            return None if value is None else str(value)
+    return None

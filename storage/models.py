@@ -5,6 +5,7 @@ indexed column so `sweep(now)` reads only what is due.
 """
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
@@ -17,6 +18,40 @@ OPEN = "open"
 CLAIMED = "claimed"
 RESOLVED = "resolved"
 ACTIVE_STATUSES = (OPEN, CLAIMED)
+
+
+class TimelineKind(StrEnum):
+    """What an escalation's timeline records (escalation_timeline.kind)."""
+
+    OPENED = "opened"
+    AFTER_HOURS = "after_hours"
+    URGENCY_RAISED = "urgency_raised"
+    REASONS_ADDED = "reasons_added"
+    CLAIMED = "claimed"
+    RELEASED = "released"
+    RESOLVED = "resolved"
+    CARD_POSTED = "card_posted"
+    CARD_LOST = "card_lost"
+    CUSTOMER_NOTIFIED = "customer_notified"
+    CUSTOMER_TOLD = "customer_told"
+    CUSTOMER_TOLD_CLAIMED = "customer_told_claimed"
+    CUSTOMER_TOLD_WAITING = "customer_told_waiting"
+    PREVIOUS_HANDLER_DM = "previous_handler_dm"
+    PREVIOUS_HANDLER_UNAVAILABLE = "previous_handler_unavailable"
+    EFFECT_FAILED = "effect_failed"
+    STEP = "step"
+    STEP_OVERDUE = "step_overdue"
+    REMINDED = "reminded"
+    PAGE_REQUESTED = "page_requested"
+    PAGE_SKIPPED = "page_skipped"
+    PAGED = "paged"
+    PAGE_FAILED = "page_failed"
+    PAGE_RESOLVED = "page_resolved"
+    PAGE_RESOLVE_FAILED = "page_resolve_failed"
+    ONCALL_UNKNOWN = "oncall_unknown"
+    ONCALL_DM = "oncall_dm"
+    MANAGER_NOTIFIED = "manager_notified"
+    OPENING_SUMMARY_POSTED = "opening_summary_posted"
 
 
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:

@@ -26,6 +26,7 @@ from storage.models import (
     OutboxItem,
     ProcessedInbound,
     TimelineEvent,
+    TimelineKind,
 )
 
 # ---------------------------------------------------------------- inbound dedup
@@ -129,6 +130,43 @@ def open_escalations_of_team(
     if until is not None:
         query = query.where(col(Escalation.opened_at) <= until)
     return list(session.exec(query.order_by(col(Escalation.opened_at))))
+
+
+def open_escalation_ids_of_team(
+    session: Session, team: str, since: datetime | None = None, until: datetime | None = None
+) -> list[int]:
+    """Ids of a team's unclaimed escalations, optionally only those opened in [since, until] (surges)."""
+    query = select(Escalation.id).where(Escalation.team == team, Escalation.status == OPEN)
+    if since is not None:
+        query = query.where(col(Escalation.opened_at) >= since)
+    if until is not None:
+        query = query.where(col(Escalation.opened_at) <= until)
+    return [i for i in session.exec(query) if i is not None]
+
+
+def lock_escalation(session: Session, esc_id: int) -> Escalation:
+    """The escalation's row, re-read and held (FOR UPDATE on PostgreSQL) until the transaction ends."""
+    found = session.exec(
+        select(Escalation)
+        .where(Escalation.id == esc_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return found
+
+
+def pickups_of_team(
+    session: Session, team: str, since: datetime, exclude: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """(opened_at, claimed_at) of a team's claimed escalations opened since `since` (the expected wait)."""
+    query = select(Escalation.opened_at, Escalation.claimed_at).where(
+        Escalation.team == team,
+        col(Escalation.claimed_at).is_not(None),
+        col(Escalation.opened_at) >= since,
+    )
+    if exclude is not None:
+        query = query.where(Escalation.id != exclude)
+    return [(opened, claimed) for opened, claimed in session.exec(query) if claimed is not None]
 
 
 def insert_escalation(session: Session, esc: Escalation) -> Escalation | None:
@@ -298,8 +336,22 @@ def escalations(
 # ---------------------------------------------------------------- timeline
 
 
-def log(session: Session, esc_id: int, at: datetime, kind: str, actor: str = "", **detail: Any) -> None:
+def log(
+    session: Session, esc_id: int, at: datetime, kind: TimelineKind, actor: str = "", **detail: Any
+) -> None:
     session.add(TimelineEvent(escalation_id=esc_id, at=at, kind=kind, actor=actor, detail=detail))
+
+
+def page_keys(session: Session, esc_ids: Sequence[int]) -> list[str]:
+    """The dedup keys of the pages (accepted or joined) of these escalations, oldest first."""
+    if not esc_ids:
+        return []
+    rows = session.exec(
+        select(TimelineEvent.detail)
+        .where(TimelineEvent.kind == TimelineKind.PAGED, col(TimelineEvent.escalation_id).in_(list(esc_ids)))
+        .order_by(col(TimelineEvent.id))
+    )
+    return [str(d["dedup_key"]) for d in rows if d.get("dedup_key")]
 
 
 def timeline(session: Session, esc_id: int) -> list[TimelineEvent]:

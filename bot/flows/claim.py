@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from bot import cards
 from bot.deps import Deps
-from bot.flows import effects, escalate, sla
-from bot.flows.escalate import unique
+from bot.flows import outbox, sla
+from bot.flows.outbox import EffectKind, unique
 from storage import repo
 from storage.db import session_scope
-from storage.models import CLAIMED, OPEN, RESOLVED, Escalation
+from storage.models import CLAIMED, OPEN, RESOLVED, Escalation, TimelineKind
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,13 @@ def claim(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
                 who = "you" if esc.claimed_by == user else f"<@{esc.claimed_by}>"
                 return ClickResult(False, f"Already claimed by {who}.")
             return ClickResult(False, "This escalation is already resolved.")
-        repo.log(session, esc_id, now, "claimed", actor=user, via="button")
-        escalate.enqueue_effect(session, esc_id, "update_card", now, key=unique())
-        escalate.enqueue_effect(
-            session, esc_id, "notify_claimed", now, key=unique(), user=user, team=esc.team
+        repo.log(session, esc_id, now, TimelineKind.CLAIMED, actor=user, via="button")
+        outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
+        outbox.enqueue(
+            session, esc_id, EffectKind.NOTIFY_CLAIMED, now, key=unique(), user=user, team=esc.team
         )
         sla.on_stop(session, deps, esc_id, now)
-    effects.run_for(deps, esc_id)
+    outbox.run_for(deps, esc_id)
     return ClickResult(True)
 
 
@@ -67,9 +67,9 @@ def release(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
         if note:
             esc.sla_note = note
             session.add(esc)
-        repo.log(session, esc_id, now, "released", actor=user)
-        escalate.enqueue_effect(session, esc_id, "update_card", now, key=unique())
-    effects.run_for(deps, esc_id)
+        repo.log(session, esc_id, now, TimelineKind.RELEASED, actor=user)
+        outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
+    outbox.run_for(deps, esc_id)
     return ClickResult(True)
 
 
@@ -91,10 +91,10 @@ def resolve(deps: Deps, esc_id: int, user: str, user_team: str, note: str) -> Cl
     with session_scope(deps.db) as session:
         if not repo.resolve(session, esc_id, user, note.strip(), now):
             return ClickResult(False, "This escalation is already resolved.")
-        repo.log(session, esc_id, now, "resolved", actor=user, note=note.strip())
-        escalate.enqueue_effect(session, esc_id, "update_card", now, key="resolved")
+        repo.log(session, esc_id, now, TimelineKind.RESOLVED, actor=user, note=note.strip())
+        outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key="resolved")
         sla.on_stop(session, deps, esc_id, now)
-    effects.run_for(deps, esc_id)
+    outbox.run_for(deps, esc_id)
     return ClickResult(True)
 
 

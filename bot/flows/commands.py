@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import cards
 from bot.deps import Deps
+from bot.flows.oncall import who_is_on_call
 from storage import repo
 from storage.db import session_scope
 from storage.models import ACTIVE_STATUSES
@@ -51,8 +52,6 @@ def _oncall(deps: Deps) -> dict[str, Any]:
 
 
 def _oncall_text(deps: Deps) -> str:
-    from bot.flows.oncall import who_is_on_call
-
     now = deps.clock.now()
     lines = []
     for team in deps.policy.teams.values():

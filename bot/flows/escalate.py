@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlmodel import Session
@@ -10,40 +9,12 @@ from sqlmodel import Session
 from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.model import Account, Decision, FiredTrigger
-from bot.flows import sla
+from bot.flows import outbox, sla
+from bot.flows.outbox import EffectKind
 from storage import repo
-from storage.models import OPEN, Conversation, Escalation, OutboxItem
+from storage.models import OPEN, Conversation, Escalation, TimelineKind
 
 URGENCY_RANK = {"immediate": 2, "queued": 1}
-
-
-def unique() -> str:
-    """A dedup key for effects that may legitimately happen many times (card re-renders, notes)."""
-    return uuid.uuid4().hex
-
-
-def enqueue_effect(
-    session: Session,
-    esc_id: int,
-    kind: str,
-    now: datetime,
-    key: str = "",
-    at: datetime | None = None,
-    shared: bool = False,
-    **payload: object,
-) -> None:
-    """Queue an effect once per (kind, escalation, key); `shared` makes it once per (kind, key) across escalations."""
-    repo.enqueue(
-        session,
-        OutboxItem(
-            kind=kind,
-            escalation_id=esc_id,
-            dedup=f"{kind}:{key}" if shared else f"{kind}:{esc_id}:{key}",
-            payload=dict(payload),
-            next_attempt_at=at or now,
-            created_at=now,
-        ),
-    )
 
 
 def open_or_grow(
@@ -89,26 +60,30 @@ def open_or_grow(
                 session,
                 inserted.id,
                 now,
-                "opened",
+                TimelineKind.OPENED,
                 urgency=urgency,
                 category=decision.category,
                 team=team.name,
                 triggers=[t.to_dict() for t in decision.triggers],
                 notes=list(decision.notes),
             )
-            enqueue_effect(session, inserted.id, "post_card", now)
-            enqueue_effect(session, inserted.id, "notify_customer", now)
+            outbox.enqueue(session, inserted.id, EffectKind.POST_CARD, now)
+            outbox.enqueue(session, inserted.id, EffectKind.NOTIFY_CUSTOMER, now)
             if decision.prefer_agent:  # cooling period: the agent who handled this account last
-                enqueue_effect(session, inserted.id, "dm_previous_handler", now, user=decision.prefer_agent)
+                outbox.enqueue(
+                    session, inserted.id, EffectKind.DM_PREVIOUS_HANDLER, now, user=decision.prefer_agent
+                )
             if closed:
-                repo.log(session, inserted.id, now, "after_hours", opening=chain_start.isoformat())
+                repo.log(session, inserted.id, now, TimelineKind.AFTER_HOURS, opening=chain_start.isoformat())
                 if urgency == "immediate":
-                    enqueue_effect(session, inserted.id, "page", now, key="after_hours", after_hours=True)
+                    outbox.enqueue(
+                        session, inserted.id, EffectKind.PAGE, now, key="after_hours", after_hours=True
+                    )
                 else:
-                    enqueue_effect(
+                    outbox.enqueue(
                         session,
                         inserted.id,
-                        "opening_summary",
+                        EffectKind.OPENING_SUMMARY,
                         now,
                         key=f"{team.name}:{chain_start.isoformat()}",
                         at=chain_start,
@@ -136,13 +111,13 @@ def _grow(
     top = max((t.urgency for t in new), key=lambda u: URGENCY_RANK.get(u, 0))
     if URGENCY_RANK.get(top, 0) > URGENCY_RANK.get(esc.urgency, 0):
         esc.urgency = top
-        repo.log(session, esc.id, now, "urgency_raised", urgency=top)
+        repo.log(session, esc.id, now, TimelineKind.URGENCY_RAISED, urgency=top)
         if esc.status == OPEN:
             _replan(session, deps, esc, now)
     repo.card_changed(esc)
     session.add(esc)
-    repo.log(session, esc.id, now, "reasons_added", triggers=[t.to_dict() for t in new])
-    enqueue_effect(session, esc.id, "update_card", now, key=unique())
+    repo.log(session, esc.id, now, TimelineKind.REASONS_ADDED, triggers=[t.to_dict() for t in new])
+    outbox.enqueue(session, esc.id, EffectKind.UPDATE_CARD, now, key=outbox.unique())
 
 
 def _replan(session: Session, deps: Deps, esc: Escalation, now: datetime) -> None:
@@ -158,8 +133,14 @@ def _replan(session: Session, deps: Deps, esc: Escalation, now: datetime) -> Non
         note,
     )
     if team.hours is not None and not hours.is_open(team.hours, now) and esc.urgency == "immediate":
-        repo.log(session, esc.id, now, "after_hours", opening=hours.next_opening(team.hours, now).isoformat())
-        enqueue_effect(session, esc.id, "page", now, key="after_hours", after_hours=True)
+        repo.log(
+            session,
+            esc.id,
+            now,
+            TimelineKind.AFTER_HOURS,
+            opening=hours.next_opening(team.hours, now).isoformat(),
+        )
+        outbox.enqueue(session, esc.id, EffectKind.PAGE, now, key="after_hours", after_hours=True)
 
 
 def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now: datetime) -> bool:
@@ -167,7 +148,7 @@ def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now
     assert esc.id is not None
     if not repo.claim(session, esc.id, user, now):
         return False
-    repo.log(session, esc.id, now, "claimed", actor=user, via="thread reply")
-    enqueue_effect(session, esc.id, "update_card", now, key=unique())
+    repo.log(session, esc.id, now, TimelineKind.CLAIMED, actor=user, via="thread reply")
+    outbox.enqueue(session, esc.id, EffectKind.UPDATE_CARD, now, key=outbox.unique())
     sla.on_stop(session, deps, esc.id, now)
     return True

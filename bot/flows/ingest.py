@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot.deps import Deps
 from bot.domain import loop, model
 from bot.domain.triggers import MessageAnalysis, analyse, decide
-from bot.flows import accounts, effects, escalate
+from bot.flows import accounts, escalate, outbox
 from storage import repo
 from storage.db import session_scope
 from storage.models import OPEN, Conversation, Message
@@ -185,7 +185,7 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
             if not decision.escalate:
                 return IngestResult(True, "no escalation")
             esc_id, opened = escalate.open_or_grow(session, deps, conv, active, decision, account, now)
-    effects.run_for(deps, esc_id)
+    outbox.run_for(deps, esc_id)
     return IngestResult(True, "escalated" if opened else "updated", esc_id, opened)
 
 

@@ -16,10 +16,12 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain import chain, hours
+from bot.flows import outbox
+from bot.flows.outbox import EffectKind
 from bot.policy import Policy, Team
 from storage import repo
 from storage.db import session_scope
-from storage.models import Escalation
+from storage.models import Escalation, TimelineKind
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +70,12 @@ def restart(esc: Escalation, deps: Deps, now: datetime) -> tuple[datetime | None
 
 def on_stop(session: Session, deps: Deps, esc_id: int, now: datetime) -> None:
     """Claimed or resolved: the chain stops, and a page that went out is resolved."""
-    from bot.flows import escalate
-
-    paged = any(e.kind == "paged" for e in repo.timeline(session, esc_id))
-    pending = repo.pending_outbox_for(session, esc_id, "page")
-    tried = repo.outbox_items(
-        session, esc_id, "page_pager", attempted=True
-    )  # a timed-out trigger may have landed
+    paged = any(e.kind == TimelineKind.PAGED for e in repo.timeline(session, esc_id))
+    pending = repo.pending_outbox_for(session, esc_id, EffectKind.PAGE)
+    # a timed-out trigger may have landed
+    tried = repo.outbox_items(session, esc_id, EffectKind.PAGE_PAGER, attempted=True)
     if paged or pending or tried:
-        escalate.enqueue_effect(session, esc_id, "page_resolve", now, key=escalate.unique())
+        outbox.enqueue(session, esc_id, EffectKind.PAGE_RESOLVE, now, key=outbox.unique())
     esc = session.get(Escalation, esc_id)
     if esc is not None and esc.sla_note.startswith("next:"):
         esc.sla_note = ""
@@ -87,10 +86,9 @@ def sweep_interval(deps: Deps) -> timedelta:
     return timedelta(seconds=deps.sweep_seconds)
 
 
-def run_due_steps(deps: Deps, now: datetime, overdue: list[int]) -> int:
-    """Take every due chain step once. Returns how many ran; ids of late ones go into `overdue`."""
-    from bot.flows import escalate
-
+def run_due_steps(deps: Deps, now: datetime, overdue: list[int]) -> list[int]:
+    """Take every due chain step once and queue its effect. Returns the escalations that stepped (their
+    effects are due now); ids of late ones go into `overdue`."""
     taken: list[int] = []
     with session_scope(deps.db) as session:
         for esc in repo.due_escalations(session, now):
@@ -120,36 +118,55 @@ def run_due_steps(deps: Deps, now: datetime, overdue: list[int]) -> int:
                     session,
                     esc.id,
                     now,
-                    "step_overdue",
+                    TimelineKind.STEP_OVERDUE,
                     action=step.action,
                     late_seconds=late.total_seconds(),
                 )
-                escalate.enqueue_effect(
+                outbox.enqueue(
                     session,
                     esc.id,
-                    "watchdog_alert",
+                    EffectKind.WATCHDOG_ALERT,
                     now,
                     key=f"{step.index}",
                     action=step.action,
                     late_seconds=late.total_seconds(),
                 )
-            repo.log(session, esc.id, now, "step", action=step.action, index=step.index, round=step.round)
-            escalate.enqueue_effect(
+            repo.log(
                 session,
                 esc.id,
-                step.action,
+                now,
+                TimelineKind.STEP,
+                action=step.action,
+                index=step.index,
+                round=step.round,
+            )
+            outbox.enqueue(
+                session,
+                esc.id,
+                EffectKind(step.action),
                 now,
                 key=f"{esc.chain_started_at.isoformat()}:{step.index}",
                 index=step.index,
                 round=step.round,
             )
             taken.append(esc.id)
-    from bot.flows import effects
-
-    for esc_id in taken:
-        effects.run_for(deps, esc_id)
-    return len(taken)
+    return taken
 
 
 def find_team(policy: Policy, name: str) -> Team:
     return policy.teams.get(name) or policy.teams[policy.default_team]
+
+
+def note(
+    deps: Deps, esc_id: int, kind: TimelineKind, sla_note: str | None = None, actor: str = "", **detail: Any
+) -> None:
+    """Record what a chain step did on the timeline; `sla_note` is what the card says about the chain now."""
+    now = deps.clock.now()
+    with session_scope(deps.db) as session:
+        repo.log(session, esc_id, now, kind, actor=actor, **detail)
+        if sla_note is not None:
+            esc = session.get(Escalation, esc_id)
+            if esc is not None:
+                esc.sla_note = sla_note[:300]
+                repo.card_changed(esc)
+                session.add(esc)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
-from bot.flows import effects, sla
+from bot.flows import effects, outbox, sla
 from storage import repo
 from storage.db import session_scope
 
@@ -32,10 +32,12 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
     report = SweepReport()
     for _ in range(MAX_STEP_ROUNDS):  # a burst of due steps drains in one sweep, in bounded batches
         taken = sla.run_due_steps(deps, now, report.overdue)
-        report.steps += taken
+        for esc_id in taken:
+            outbox.run_for(deps, esc_id)
+        report.steps += len(taken)
         if not taken:
             break
-    report.effects = effects.run_due(deps, now)
+    report.effects = outbox.run_due(deps, now)
     report.cards = _refresh_dirty_cards(deps, now)
     return report
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import customer_messages
 from bot.deps import Deps
 from bot.domain import hours, wait
 from bot.flows.sla import team_hours
+from storage import repo
 from storage.models import Escalation
 
 HISTORY = timedelta(days=7)
@@ -20,18 +21,11 @@ def expected_wait(session: Session, deps: Deps, esc: Escalation) -> timedelta:
     h = team_hours(deps.policy, esc.team)
     tz = h.tz if h is not None else None
     hour = esc.opened_at.astimezone(tz).hour if tz else esc.opened_at.hour
-    rows = session.exec(
-        select(Escalation.opened_at, Escalation.claimed_at).where(
-            Escalation.team == esc.team,
-            col(Escalation.claimed_at).is_not(None),
-            col(Escalation.opened_at) >= esc.opened_at - HISTORY,
-            Escalation.id != esc.id,
-        )
-    ).all()
+    rows = repo.pickups_of_team(session, esc.team, esc.opened_at - HISTORY, exclude=esc.id)
     pickups = [
         (claimed - opened).total_seconds()
         for opened, claimed in rows
-        if claimed is not None and (opened.astimezone(tz).hour if tz else opened.hour) == hour
+        if (opened.astimezone(tz).hour if tz else opened.hour) == hour
     ]
     return wait.expected_wait(pickups, wait.default_wait(deps.policy.doc, esc.team))
 

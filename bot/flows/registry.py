@@ -1,0 +1,14 @@
+"""The registry of outbox effect handlers: one small unit per EffectKind, handed to the runner via Deps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from bot.flows import effects, notices, paging
+from bot.flows.outbox import EffectKind, Handler, check_registry
+
+EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
+    {**effects.HANDLERS, **paging.HANDLERS, **notices.HANDLERS}
+)
+check_registry(EFFECTS)
