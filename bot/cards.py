@@ -25,6 +25,16 @@ class Action(StrEnum):
 RESOLVE_MODAL = "baton_resolve_modal"
 RESOLVE_NOTE_BLOCK = "resolution"
 RESOLVE_NOTE_ACTION = "note"
+RESOLVE_NEEDED_BLOCK = "needed"
+RESOLVE_NEEDED_ACTION = "needed"
+RESOLVE_REASON_BLOCK = "needed_reason"
+RESOLVE_REASON_ACTION = "reason"
+# "Was a human needed?": the answers' values are bot.domain.report.Needed.
+NEEDED_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("yes", "Yes, a human was needed"),
+    ("partly", "Partly"),
+    ("no", "No, the AI could have handled it"),
+)
 
 # Limits (PLATFORM-FACTS, Block Kit). Text limits count characters; we keep a margin for emoji that
 # Slack may count as two.
@@ -360,6 +370,30 @@ def build_resolve_modal(escalation_id: int, account: str) -> dict[str, Any]:
                     "multiline": True,
                     "max_length": 2000,
                     "placeholder": _plain("What was the problem, what did you do?"),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": RESOLVE_NEEDED_BLOCK,
+                "label": _plain("Was a human needed?"),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": RESOLVE_NEEDED_ACTION,
+                    "options": [
+                        {"text": _plain(label), "value": value} for value, label in NEEDED_OPTIONS
+                    ],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": RESOLVE_REASON_BLOCK,
+                "optional": True,
+                "label": _plain("Why? (optional)"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": RESOLVE_REASON_ACTION,
+                    "max_length": 500,
+                    "placeholder": _plain("e.g. the AI had the refund policy wrong"),
                 },
             },
         ],

@@ -17,6 +17,7 @@ import yaml
 
 from bot.domain.errors import PolicyError
 from bot.domain.model import CATEGORIES, TIERS
+from bot.domain.sla_targets import DEFAULT_SLA, SlaTargets, parse_sla
 
 TOP_LEVEL_KEYS = (
     "version",
@@ -60,6 +61,7 @@ class Team:
     manager: str = ""
     hours: Any = None  # bot.domain.hours.TeamHours
     oncall: Any = None  # bot.domain.oncall.OnCallConfig
+    sla: SlaTargets = DEFAULT_SLA
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,7 @@ TEAM_KEYS = (
     "holidays",
     "oncall",
     "expected_wait",
+    "sla",
 )
 
 
@@ -248,8 +251,18 @@ def _parse_teams(doc: Mapping[str, Any]) -> dict[str, Team]:
             manager=_string(body.get("manager"), (*path, "manager"), required=False),
             hours=_team_hours(doc, name),
             oncall=_team_oncall(doc, name),
+            sla=_team_sla(doc, body, path),
         )
     return teams
+
+
+def _team_sla(doc: Mapping[str, Any], body: Mapping[str, Any], path: tuple[str | int, ...]) -> SlaTargets:
+    if "sla" in body:
+        return parse_sla(body["sla"], (*path, "sla"))
+    defaults = doc.get("team_defaults")
+    if isinstance(defaults, Mapping) and "sla" in defaults:
+        return parse_sla(defaults["sla"], ("team_defaults", "sla"))
+    return DEFAULT_SLA
 
 
 def _team_hours(doc: Mapping[str, Any], team: str) -> Any:

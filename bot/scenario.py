@@ -15,6 +15,7 @@ from integrations.accounts import AccountSpec, parse_account_dict
 
 TOP_KEYS = ("start", "policy", "accounts", "agents", "timeline", "expect", "run_until", "name", "description")
 CLICKS = ("claim", "release", "resolve")
+NEEDED = ("yes", "no", "partly")  # "Was a human needed?" on resolve
 EXPECT_KEYS = (
     "conversation",
     "escalated",
@@ -58,6 +59,7 @@ class Step:
     click: str = ""  # claim | release | resolve
     confidence: float | None = None
     note: str = ""
+    needed: str = "yes"  # resolve: the answer to "Was a human needed?" (yes | no | partly)
     line: int | None = None
 
 
@@ -229,10 +231,13 @@ def _parse_steps(
                 )
             )
         else:
-            _keys(item, ("at", "click", "by", "conversation", "note"), path)
+            _keys(item, ("at", "click", "by", "conversation", "note", "needed"), path)
             click = _str(item, "click", path)
             if click not in CLICKS:
                 raise _fail((*path, "click"), f"'{click}' is not a button", "claim | release | resolve")
+            needed = _str(item, "needed", path, required=False) or "yes"
+            if needed not in NEEDED:
+                raise _fail((*path, "needed"), f"'{needed}' is not an answer", "yes | no | partly")
             steps.append(
                 Step(
                     at=at,
@@ -241,6 +246,7 @@ def _parse_steps(
                     user=_str(item, "by", path),
                     conversation=_str(item, "conversation", path),
                     note=_str(item, "note", path, required=False) or "Resolved in the simulation.",
+                    needed=needed,
                 )
             )
     return tuple(steps)

@@ -173,7 +173,9 @@ class _Run:
                 self.errors.append(f"{self._where(step)}: Resolve did not open a modal")
                 return
             view_id = str(views[-1]["id"])
-            self.driver.submit_view(step.user, view_id, {"resolution": {"note": step.note}})
+            self.driver.submit_view(
+                step.user, view_id, {"resolution": {"note": step.note}, "needed": {"needed": step.needed}}
+            )
         self.story.append(
             Happening(
                 self.w.clock.now(), f"<@{step.user}> clicks {step.click.capitalize()} in {step.conversation}"

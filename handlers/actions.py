@@ -8,7 +8,16 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.cards import RESOLVE_MODAL, RESOLVE_NOTE_ACTION, RESOLVE_NOTE_BLOCK, Action
+from bot.cards import (
+    RESOLVE_MODAL,
+    RESOLVE_NEEDED_ACTION,
+    RESOLVE_NEEDED_BLOCK,
+    RESOLVE_NOTE_ACTION,
+    RESOLVE_NOTE_BLOCK,
+    RESOLVE_REASON_ACTION,
+    RESOLVE_REASON_BLOCK,
+    Action,
+)
 from bot.deps import Deps
 from bot.flows import claim as flows
 
@@ -28,6 +37,11 @@ def _escalation_id(body: dict[str, Any]) -> int | None:
 def _tell(respond: Respond, text: str) -> None:
     """An ephemeral answer through response_url: it reaches the clicker even if they are not a channel member."""
     respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _field(values: dict[str, Any], block: str, action: str) -> dict[str, Any]:
+    got = (values.get(block) or {}).get(action) or {}
+    return got if isinstance(got, dict) else {}
 
 
 NOT_ATTACHED = "That button is not attached to an escalation."
@@ -73,10 +87,16 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         values = (view.get("state") or {}).get("values") or {}
-        note = str(((values.get(RESOLVE_NOTE_BLOCK) or {}).get(RESOLVE_NOTE_ACTION) or {}).get("value") or "")
+        note = str(_field(values, RESOLVE_NOTE_BLOCK, RESOLVE_NOTE_ACTION).get("value") or "")
+        picked = _field(values, RESOLVE_NEEDED_BLOCK, RESOLVE_NEEDED_ACTION).get("selected_option") or {}
+        needed = str(picked.get("value") or "") if isinstance(picked, dict) else ""
+        reason = str(_field(values, RESOLVE_REASON_BLOCK, RESOLVE_REASON_ACTION).get("value") or "")
         if not note.strip():
             ack(response_action="errors", errors={RESOLVE_NOTE_BLOCK: "Say in a line what was done."})
             return
+        if needed and needed not in flows.NEEDED_VALUES:
+            ack(response_action="errors", errors={RESOLVE_NEEDED_BLOCK: "Pick one of the answers."})
+            return
         ack()
         user, team = _who(body)
-        flows.resolve(deps, esc_id, user, team, note)
+        flows.resolve(deps, esc_id, user, team, note, needed=needed, needed_reason=reason)

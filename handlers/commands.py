@@ -15,6 +15,13 @@ def register(app: App, deps: Deps) -> None:
     def on_escalations(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         answer = flows.escalations_command(
-            deps, text=str(command.get("text", "")), user_team=str(command.get("team_id", ""))
+            deps,
+            text=str(command.get("text", "")),
+            user_team=str(command.get("team_id", "")),
+            user=str(command.get("user_id", "")),
+            channel=str(command.get("channel_id", "")),
         )
         respond(response_type="ephemeral", text=answer["text"], blocks=answer.get("blocks"))
+        follow_up = answer.get(flows.FOLLOW_UP)
+        if follow_up is not None:
+            follow_up()

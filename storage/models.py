@@ -30,6 +30,7 @@ class TimelineKind(StrEnum):
     CLAIMED = "claimed"
     RELEASED = "released"
     RESOLVED = "resolved"
+    FEEDBACK = "feedback"  # the resolver's answer to "Was a human needed?"
     CARD_POSTED = "card_posted"
     CARD_LOST = "card_lost"
     CUSTOMER_NOTIFIED = "customer_notified"
@@ -77,7 +78,7 @@ class Conversation(SQLModel, table=True):
     customer_team: str = Field(default="", max_length=64)  # their Slack team (Slack Connect)
     permalink: str = Field(default="", max_length=500)  # link to the conversation, fetched once
     created_at: datetime = _utc(nullable=False)
-    last_message_at: datetime = _utc(nullable=False)
+    last_message_at: datetime = _utc(nullable=False, index=True)
 
 
 class Message(SQLModel, table=True):
@@ -117,6 +118,8 @@ class Escalation(SQLModel, table=True):
         ),
         # Expected wait: recent pickups of one team.
         Index("ix_escalations_team_opened", "team", "opened_at"),
+        # Reports read one period of escalations.
+        Index("ix_escalations_opened", "opened_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,6 +137,13 @@ class Escalation(SQLModel, table=True):
     language: str = Field(default="und", max_length=8, sa_column_kwargs={"server_default": "und"})
     model_version: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     policy_version: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    # For reports: the trigger that opened it, and when the customer started asking (the conversation's
+    # first customer message, or the first after the previous resolution).
+    primary_trigger: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    first_customer_at: datetime | None = _utc()
+    # The resolver's answer to "Was a human needed?" (yes | no | partly, "" when not answered).
+    needed: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    needed_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
     card_channel: str = Field(default="", max_length=64)
     card_ts: str = Field(default="", max_length=64)

@@ -101,6 +101,19 @@ def messages_of(session: Session, conversation_id: int) -> list[Message]:
 # ---------------------------------------------------------------- escalations
 
 
+def first_customer_message_at(
+    session: Session, conversation_id: int, since: datetime | None = None
+) -> datetime | None:
+    """When the customer started asking: their first message in the conversation (after `since`)."""
+    stmt = select(func.min(Message.sent_at)).where(
+        Message.conversation_id == conversation_id, Message.role == "customer"
+    )
+    if since is not None:
+        stmt = stmt.where(Message.sent_at >= since)
+    value = session.exec(stmt).one()
+    return value if isinstance(value, datetime) else None
+
+
 def active_escalation(session: Session, conversation_id: int, *, lock: bool = False) -> Escalation | None:
     """The conversation's open or claimed escalation; `lock` holds its row (PostgreSQL) until commit, so two
     messages of one thread cannot both read-modify-write it (SQLite serialises writers already)."""
@@ -227,7 +240,9 @@ def release(session: Session, esc_id: int, user: str, now: datetime, next_step_a
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def resolve(session: Session, esc_id: int, user: str, note: str, now: datetime) -> bool:
+def resolve(
+    session: Session, esc_id: int, user: str, note: str, now: datetime, *, needed: str = "", needed_reason: str = ""
+) -> bool:
     result = session.execute(
         update(Escalation)
         .where(col(Escalation.id) == esc_id, col(Escalation.status).in_(ACTIVE_STATUSES))
@@ -236,6 +251,8 @@ def resolve(session: Session, esc_id: int, user: str, note: str, now: datetime) 
             resolved_by=user,
             resolved_at=now,
             resolution_note=note,
+            needed=needed,
+            needed_reason=needed_reason,
             next_step_at=None,
             **_card_changed(),
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot import cards
 from bot.deps import Deps
+from bot.domain.report import Needed
 from bot.flows import outbox, sla
 from bot.flows.outbox import EffectKind, unique
 from storage import repo
@@ -84,18 +85,29 @@ def resolve_modal(deps: Deps, esc_id: int, user_team: str) -> tuple[ClickResult,
         return ClickResult(True), cards.build_resolve_modal(esc_id, esc.account_id)
 
 
-def resolve(deps: Deps, esc_id: int, user: str, user_team: str, note: str) -> ClickResult:
+NEEDED_VALUES = frozenset(n.value for n in Needed)
+
+
+def resolve(
+    deps: Deps, esc_id: int, user: str, user_team: str, note: str, *, needed: str = "", needed_reason: str = ""
+) -> ClickResult:
+    """Resolve with the note and the resolver's answer to "Was a human needed?" (yes | no | partly)."""
     if not is_internal(deps, user_team):
         return ClickResult(False, REFUSAL)
+    if needed and needed not in NEEDED_VALUES:
+        return ClickResult(False, "Was a human needed? Answer yes, no or partly.")
     now = deps.clock.now()
+    reason = needed_reason.strip()[:500]
     with session_scope(deps.db) as session:
-        if not repo.resolve(session, esc_id, user, note.strip(), now):
+        if not repo.resolve(session, esc_id, user, note.strip(), now, needed=needed, needed_reason=reason):
             return ClickResult(False, "This escalation is already resolved.")
         repo.log(session, esc_id, now, TimelineKind.RESOLVED, actor=user, note=note.strip())
+        if needed:
+            repo.log(session, esc_id, now, TimelineKind.FEEDBACK, actor=user, needed=needed, reason=reason)
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key="resolved")
         sla.on_stop(session, deps, esc_id, now)
     outbox.run_for(deps, esc_id)
     return ClickResult(True)
 
 
-__all__ = ["OPEN", "ClickResult", "claim", "release", "resolve", "resolve_modal"]
+__all__ = ["NEEDED_VALUES", "OPEN", "ClickResult", "claim", "release", "resolve", "resolve_modal"]

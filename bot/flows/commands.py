@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot import cards
 from bot.deps import Deps
+from bot.flows import report as report_flow
 from bot.flows.oncall import who_is_on_call
 from storage import repo
 from storage.db import session_scope
@@ -16,13 +18,29 @@ HELP = (
     "*/escalations* — what Baton is handling\n"
     "• `/escalations` or `/escalations list`: open and claimed escalations\n"
     "• `/escalations oncall`: who is on call now, per team\n"
+    "• `/escalations report [7d|30d|90d|this month|last month] [by team|segment|trigger|category|language] [public]`:"
+    " escalation rate, accuracy, pickup, SLA, handle time and CSAT with a chart, sent to you as a DM"
+    " (`public`: to this channel)\n"
     "• `/escalations help`: this message"
 )
 
-SUBCOMMANDS: dict[str, Callable[[Deps], dict[str, Any]]] = {}
+
+@dataclass(frozen=True)
+class Invocation:
+    """One /escalations call: the words after the subcommand, who ran it, and where."""
+
+    args: str = ""
+    user: str = ""
+    channel: str = ""
 
 
-def _list(deps: Deps) -> dict[str, Any]:
+# A subcommand's answer may carry work to do once the user has their answer (key FOLLOW_UP: a callable).
+FOLLOW_UP = "follow_up"
+Subcommand = Callable[[Deps, Invocation], dict[str, Any]]
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def _list(deps: Deps, _: Invocation) -> dict[str, Any]:
     return cards.ephemeral(_list_text(deps))
 
 
@@ -47,7 +65,7 @@ def _list_text(deps: Deps) -> str:
     return f"*{len(rows)} active escalation{'s' if len(rows) != 1 else ''}*\n" + "\n".join(lines)
 
 
-def _oncall(deps: Deps) -> dict[str, Any]:
+def _oncall(deps: Deps, _: Invocation) -> dict[str, Any]:
     return cards.ephemeral(_oncall_text(deps))
 
 
@@ -61,20 +79,33 @@ def _oncall_text(deps: Deps) -> str:
     return "*On call now*\n" + "\n".join(lines)
 
 
+def _report(deps: Deps, inv: Invocation) -> dict[str, Any]:
+    """Answers at once; the report itself (queries, chart, upload) follows after the answer."""
+    try:
+        job = report_flow.report_job(deps, args=inv.args, user=inv.user, channel=inv.channel)
+    except ValueError as exc:
+        return cards.ephemeral(f"{exc}\n\n{report_flow.USAGE}")
+    where = "this channel" if job.public else "a DM"
+    return {**cards.ephemeral(f":bar_chart: Building the report for {job.period.label}: it arrives in {where} in a moment."), FOLLOW_UP: job.run}
+
+
 SUBCOMMANDS["oncall"] = _oncall
 SUBCOMMANDS["list"] = _list
 SUBCOMMANDS[""] = _list
-SUBCOMMANDS["help"] = lambda deps: cards.ephemeral(HELP)
+SUBCOMMANDS["report"] = _report
+SUBCOMMANDS["help"] = lambda deps, _: cards.ephemeral(HELP)
 
 
-def escalations_command(deps: Deps, *, text: str, user_team: str) -> dict[str, Any]:
+def escalations_command(
+    deps: Deps, *, text: str, user_team: str, user: str = "", channel: str = ""
+) -> dict[str, Any]:
     if user_team and user_team != deps.identity.team_id:
         return cards.ephemeral("Sorry, this command is for the support team.")
-    word = text.strip().split(" ", 1)[0].lower()
-    handler = SUBCOMMANDS.get(word)
+    word, _, rest = text.strip().partition(" ")
+    handler = SUBCOMMANDS.get(word.lower())
     if handler is None:
         return cards.ephemeral(f"I don't know `{cards.escape(word)}`.\n{HELP}")
-    return handler(deps)
+    return handler(deps, Invocation(args=rest.strip(), user=user, channel=channel))
 
 
 def publish_home(deps: Deps, user: str) -> None:

@@ -17,6 +17,11 @@ from storage.models import OPEN, Conversation, Escalation, TimelineKind
 URGENCY_RANK = {"immediate": 2, "queued": 1}
 
 
+def _last_resolution(session: Session, conversation_id: int) -> datetime | None:
+    past = repo.escalations_of_conversation(session, conversation_id)
+    return max((e.resolved_at for e in past if e.resolved_at is not None), default=None)
+
+
 def open_or_grow(
     session: Session,
     deps: Deps,
@@ -47,6 +52,8 @@ def open_or_grow(
             team=team.name,
             triggers=[t.to_dict() for t in decision.triggers],
             prefer_agent=decision.prefer_agent,
+            primary_trigger=decision.triggers[0].id if decision.triggers else "",
+            first_customer_at=repo.first_customer_message_at(session, conv.id, _last_resolution(session, conv.id)),
             opened_at=now,
             chain=chain,
             chain_started_at=chain_start,

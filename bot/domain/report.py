@@ -1,0 +1,382 @@
+"""Report math (pure): periods, ratios, percentiles, business-hours durations, and the figures of
+`/escalations report` and `baton report`, computed from plain rows.
+
+Definitions (docs/reports.md says the same to managers):
+- escalation rate: escalations opened in the period / conversations Baton watched in the period (a
+  conversation with at least one message in the period);
+- accuracy: needed / (needed + not needed), from the resolver's "Was a human needed?" answers
+  ("partly" counts as needed: a human had something to add);
+- time to escalation: from the conversation's first customer message (or the first after the
+  previous resolution) to the escalation opening;
+- pickup: opening to claim, in wall-clock seconds and in the team's business hours;
+- SLA attainment: claimed within the team's pickup target for the urgency / escalations whose target
+  has had time to pass (claimed, or open longer than the target);
+- handle time: claim to resolve;
+- abandoned: never claimed, and either resolved without a claim or still unclaimed 24 h after opening.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.hours import TeamHours
+
+ABANDON_AFTER = timedelta(hours=24)
+
+
+class Breakdown(StrEnum):
+    TEAM = "team"
+    SEGMENT = "segment"
+    TRIGGER = "trigger"
+    CATEGORY = "category"
+    LANGUAGE = "language"
+
+
+class Needed(StrEnum):
+    """The resolver's answer to "Was a human needed?"."""
+
+    YES = "yes"
+    NO = "no"  # the AI could have handled it
+    PARTLY = "partly"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: datetime  # inclusive, aware UTC
+    end: datetime  # exclusive
+    label: str
+    month_tz: ZoneInfo | None = None  # set for calendar months: the zone their midnights are in
+
+    def previous(self) -> Period:
+        """The period of the same length just before (for a calendar month: the whole month before)."""
+        if self.month_tz is not None:
+            start = _month_start(self.start - timedelta(days=1), self.month_tz)
+            return Period(start, self.start, "the month before", self.month_tz)
+        length = self.end - self.start
+        return Period(self.start - length, self.start, "the period before")
+
+    @property
+    def days(self) -> int:
+        return max(1, math.ceil((self.end - self.start).total_seconds() / 86400))
+
+
+def _month_start(at: datetime, tz: ZoneInfo) -> datetime:
+    local = at.astimezone(tz)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+_DAYS = re.compile(r"^(\d{1,4})\s*d(?:ays?)?$")
+
+
+def parse_period(text: str, now: datetime, tz: ZoneInfo | None = None) -> Period:
+    """`7d`, `30d`, `90d` (any N days), `this month`, `last month`; months in the given time zone."""
+    tz = tz or ZoneInfo("UTC")
+    word = " ".join(text.lower().split()) or "30d"
+    m = _DAYS.match(word)
+    if m:
+        n = int(m.group(1))
+        if not 1 <= n <= 3660:
+            raise ValueError(f"`{text}`: give between 1 and 3660 days")
+        return Period(now - timedelta(days=n), now, f"last {n} days")
+    if word == "this month":
+        return Period(_month_start(now, tz), now, "this month", tz)
+    if word == "last month":
+        this = _month_start(now, tz)
+        return Period(_month_start(this - timedelta(days=1), tz), this, "last month", tz)
+    raise ValueError(f"`{text}` is not a period: use 7d, 30d, 90d, this month or last month")
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    num: int
+    den: int
+
+    @property
+    def value(self) -> float | None:
+        return self.num / self.den if self.den else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "numerator": self.num, "denominator": self.den}
+
+
+@dataclass(frozen=True, slots=True)
+class Quantiles:
+    p50: float | None
+    p90: float | None
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"p50": self.p50, "p90": self.p90, "n": self.n}
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (as PostgreSQL's percentile_cont)."""
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    pos = (n - 1) * q
+    lo = math.floor(pos)
+    hi = min(n - 1, lo + 1)
+    return float(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
+
+
+def quantiles(values: Iterable[float]) -> Quantiles:
+    data = sorted(values)
+    return Quantiles(percentile(data, 0.5), percentile(data, 0.9), len(data))
+
+
+def business_seconds(h: TeamHours | None, start: datetime, end: datetime) -> float:
+    """Seconds of [start, end) that fall inside the team's opening hours (holidays closed).
+    With no hours configured the team is always open: wall-clock seconds."""
+    if end <= start:
+        return 0.0
+    if h is None:
+        return (end - start).total_seconds()
+    tz = h.tz
+    total = 0.0
+    day = start.astimezone(tz).date()
+    last = end.astimezone(tz).date()
+    while day <= last:
+        if h.holiday_name(day) is None:
+            for lo, hi in h.windows[day.weekday()]:
+                a = _at(tz, day, lo)
+                b = _at(tz, day, hi)
+                s, e = max(a, start), min(b, end)
+                if e > s:
+                    total += (e - s).total_seconds()
+        day += timedelta(days=1)
+    return total
+
+
+def _at(tz: ZoneInfo, day: Any, minutes: int) -> datetime:
+    base = datetime(day.year, day.month, day.day, tzinfo=tz)
+    if minutes >= 24 * 60:
+        return (base + timedelta(days=1)).astimezone(UTC)
+    return base.replace(hour=minutes // 60, minute=minutes % 60).astimezone(UTC)
+
+
+# ---------------------------------------------------------------- rows in, figures out
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRow:
+    """What a report needs of one escalation (storage reads these with one query)."""
+
+    id: int
+    opened_at: datetime
+    team: str
+    tier: str
+    category: str
+    language: str
+    urgency: str
+    trigger: str  # the trigger that opened it
+    first_customer_at: datetime | None
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    needed: str  # "" (no answer), yes, no, partly
+    csat: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """Pickup targets per (team, urgency), in seconds, and whether they count business hours."""
+
+    pickup: Callable[[str, str], float]
+    hours: Callable[[str], TeamHours | None]
+    business: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Figures:
+    escalations: int
+    watched: int
+    rate: Ratio
+    accuracy: Ratio
+    feedback: Ratio  # escalations with feedback / resolved escalations
+    time_to_escalation: Quantiles
+    pickup: Quantiles
+    pickup_business: Quantiles
+    sla: Ratio
+    handle: Quantiles
+    csat_avg: float | None
+    csat_responses: Ratio  # surveys answered / resolved escalations
+    abandoned: Ratio
+    per_day: tuple[tuple[str, int, float | None], ...] = ()  # (YYYY-MM-DD, escalations, pickup p90 s)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "escalations": self.escalations,
+            "conversations_watched": self.watched,
+            "escalation_rate": self.rate.to_dict(),
+            "accuracy": self.accuracy.to_dict(),
+            "feedback_coverage": self.feedback.to_dict(),
+            "time_to_escalation_s": self.time_to_escalation.to_dict(),
+            "pickup_s": self.pickup.to_dict(),
+            "pickup_business_s": self.pickup_business.to_dict(),
+            "sla_attainment": self.sla.to_dict(),
+            "handle_time_s": self.handle.to_dict(),
+            "csat": {"average": self.csat_avg, "responses": self.csat_responses.to_dict()},
+            "abandonment": self.abandoned.to_dict(),
+            "per_day": [{"day": d, "escalations": n, "pickup_p90_s": p} for d, n, p in self.per_day],
+        }
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    figures: Figures
+    precision: Ratio = field(default_factory=lambda: Ratio(0, 0))
+
+
+def compute(
+    rows: Sequence[EscalationRow], *, watched: int, period: Period, targets: Targets, daily: bool = False
+) -> Figures:
+    """All figures for the escalations opened in `period` (rows are those escalations)."""
+    end = period.end
+    tte = [
+        (r.opened_at - r.first_customer_at).total_seconds()
+        for r in rows
+        if r.first_customer_at is not None and r.first_customer_at <= r.opened_at
+    ]
+    claimed = [r for r in rows if r.claimed_at is not None]
+    pickup = [(r.claimed_at - r.opened_at).total_seconds() for r in claimed if r.claimed_at]
+    pickup_b = [
+        business_seconds(targets.hours(r.team), r.opened_at, r.claimed_at) for r in claimed if r.claimed_at
+    ]
+    sla_due = sla_met = 0
+    for r in rows:
+        target = targets.pickup(r.team, r.urgency)
+        if r.claimed_at is not None:
+            took = (
+                business_seconds(targets.hours(r.team), r.opened_at, r.claimed_at)
+                if targets.business(r.team)
+                else (r.claimed_at - r.opened_at).total_seconds()
+            )
+            sla_due += 1
+            sla_met += took <= target
+        else:
+            waited = (
+                business_seconds(targets.hours(r.team), r.opened_at, end)
+                if targets.business(r.team)
+                else (end - r.opened_at).total_seconds()
+            )
+            if waited > target:
+                sla_due += 1
+    handle = [(r.resolved_at - r.claimed_at).total_seconds() for r in rows if r.claimed_at and r.resolved_at]
+    resolved = [r for r in rows if r.resolved_at is not None]
+    answered = [r for r in rows if r.needed]
+    needed = sum(1 for r in answered if r.needed in (Needed.YES, Needed.PARTLY))
+    scores = [r.csat for r in rows if r.csat is not None]
+    abandoned = sum(
+        1
+        for r in rows
+        if r.claimed_at is None and (r.resolved_at is not None or end - r.opened_at >= ABANDON_AFTER)
+    )
+    per_day: list[tuple[str, int, float | None]] = []
+    if daily:
+        by_day: dict[str, list[EscalationRow]] = {}
+        for r in rows:
+            by_day.setdefault(r.opened_at.astimezone(UTC).date().isoformat(), []).append(r)
+        day = period.start.astimezone(UTC).date()
+        last_day = (end - timedelta(microseconds=1)).astimezone(UTC).date()
+        while day <= last_day:
+            key = day.isoformat()
+            todays = by_day.get(key, [])
+            waits = [(r.claimed_at - r.opened_at).total_seconds() for r in todays if r.claimed_at]
+            per_day.append((key, len(todays), quantiles(waits).p90))
+            day += timedelta(days=1)
+    return Figures(
+        escalations=len(rows),
+        watched=watched,
+        rate=Ratio(len(rows), watched),
+        accuracy=Ratio(needed, len(answered)),
+        feedback=Ratio(len(answered), len(resolved)),
+        time_to_escalation=quantiles(tte),
+        pickup=quantiles(pickup),
+        pickup_business=quantiles(pickup_b),
+        sla=Ratio(sla_met, sla_due),
+        handle=quantiles(handle),
+        csat_avg=(sum(scores) / len(scores)) if scores else None,
+        csat_responses=Ratio(len(scores), len(resolved)),
+        abandoned=Ratio(abandoned, len(rows)),
+        per_day=tuple(per_day),
+    )
+
+
+def key_of(row: EscalationRow, by: Breakdown) -> str:
+    return {
+        Breakdown.TEAM: row.team,
+        Breakdown.SEGMENT: row.tier,
+        Breakdown.TRIGGER: row.trigger,
+        Breakdown.CATEGORY: row.category,
+        Breakdown.LANGUAGE: row.language,
+    }[by] or "(none)"
+
+
+def breakdown(
+    rows: Sequence[EscalationRow],
+    by: Breakdown,
+    *,
+    watched_by: dict[str, int] | None,
+    period: Period,
+    targets: Targets,
+) -> list[Group]:
+    """Figures per group, largest first. `watched_by` gives the denominator of the rate per group
+    where it is known (teams, triggers and categories only exist for escalated conversations)."""
+    groups: dict[str, list[EscalationRow]] = {}
+    for r in rows:
+        groups.setdefault(key_of(r, by), []).append(r)
+    out = []
+    for key, members in groups.items():
+        figs = compute(members, watched=(watched_by or {}).get(key, 0), period=period, targets=targets)
+        out.append(Group(key, figs, figs.accuracy))
+    out.sort(key=lambda g: (-g.figures.escalations, g.key))
+    return out
+
+
+def parse_report_args(text: str) -> tuple[str, Breakdown | None, bool]:
+    """`[period] [by team|segment|trigger|category|language] [public]` → (period text, by, public)."""
+    words = text.lower().split()
+    public = "public" in words
+    words = [w for w in words if w != "public"]
+    by: Breakdown | None = None
+    if "by" in words:
+        i = words.index("by")
+        if i + 1 >= len(words):
+            raise ValueError("`by` needs one of: " + ", ".join(b.value for b in Breakdown))
+        try:
+            by = Breakdown(words[i + 1])
+        except ValueError:
+            raise ValueError(
+                f"`by {words[i + 1]}`: break down by one of " + ", ".join(b.value for b in Breakdown)
+            ) from None
+        words = words[:i] + words[i + 2 :]
+    return " ".join(words), by, public
+
+
+__all__ = [
+    "ABANDON_AFTER",
+    "Breakdown",
+    "EscalationRow",
+    "Figures",
+    "Group",
+    "Needed",
+    "Period",
+    "Quantiles",
+    "Ratio",
+    "Targets",
+    "breakdown",
+    "business_seconds",
+    "compute",
+    "parse_period",
+    "parse_report_args",
+    "percentile",
+    "quantiles",
+]

@@ -1,0 +1,187 @@
+"""`/escalations report` and `baton report`: one period's figures against the period before.
+
+Reads rows with two queries per period (storage/report_repo.py), computes in the pure core
+(bot/domain/report.py), renders with bot/report_cards.py, charts with bot/chart.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+
+from bot.chart import escalations_chart
+from bot.deps import Deps
+from bot.domain.report import (
+    Breakdown,
+    EscalationRow,
+    Figures,
+    Group,
+    Period,
+    Targets,
+    breakdown,
+    compute,
+    parse_period,
+    parse_report_args,
+)
+from bot.domain.sla_targets import DEFAULT_SLA
+from bot.policy import Policy
+from bot.report_cards import report_blocks, report_text
+from storage import report_repo
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    figures: Figures
+    previous: Figures
+    by: Breakdown | None
+    groups: tuple[Group, ...]
+    triggers: tuple[Group, ...]  # per opening trigger: the top ones by volume and by precision
+
+    def to_dict(self) -> dict[str, Any]:
+        def group(g: Group) -> dict[str, Any]:
+            return {"key": g.key, "precision": g.precision.to_dict(), **g.figures.to_dict()}
+
+        return {
+            "period": {
+                "label": self.period.label,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+            },
+            "figures": self.figures.to_dict(),
+            "previous": self.previous.to_dict(),
+            "by": self.by.value if self.by else None,
+            "groups": [group(g) for g in self.groups],
+            "triggers": [group(g) for g in self.triggers],
+        }
+
+
+def targets_of(policy: Policy) -> Targets:
+    """Pickup targets from the policy's teams; a team no longer in the policy gets the defaults."""
+    teams = policy.teams
+
+    def pickup(team: str, urgency: str) -> float:
+        sla = teams[team].sla if team in teams else DEFAULT_SLA
+        return sla.pickup_for(urgency).total_seconds()
+
+    return Targets(
+        pickup=pickup,
+        hours=lambda team: teams[team].hours if team in teams else None,
+        business=lambda team: (teams[team].sla if team in teams else DEFAULT_SLA).business_hours,
+    )
+
+
+def _rows(raw: list[tuple]) -> list[EscalationRow]:
+    return [
+        EscalationRow(
+            id=r[0],
+            opened_at=r[1],
+            team=r[2],
+            tier=r[3],
+            category=r[4],
+            language=r[5],
+            urgency=r[6],
+            trigger=r[7],
+            first_customer_at=r[8],
+            claimed_at=r[9],
+            resolved_at=r[10],
+            needed=r[11],
+        )
+        for r in raw
+    ]
+
+
+def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | None) -> Report:
+    targets = targets_of(policy)
+    prev = period.previous()
+    with session_scope(db) as session:
+        rows = _rows(report_repo.escalation_rows(session, period.start, period.end))
+        watched = report_repo.conversations_watched(session, period.start, period.end)
+        prev_rows = _rows(report_repo.escalation_rows(session, prev.start, prev.end))
+        prev_watched = report_repo.conversations_watched(session, prev.start, prev.end)
+    figures = compute(rows, watched=watched, period=period, targets=targets, daily=True)
+    previous = compute(prev_rows, watched=prev_watched, period=prev, targets=targets)
+    groups = breakdown(rows, by, watched_by=None, period=period, targets=targets) if by else []
+    triggers = breakdown(rows, Breakdown.TRIGGER, watched_by=None, period=period, targets=targets)
+    return Report(period, figures, previous, by, tuple(groups), tuple(triggers))
+
+
+USAGE = (
+    "Usage: `/escalations report [7d|30d|90d|this month|last month] "
+    "[by team|segment|trigger|category|language] [public]`"
+)
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """A report someone asked for in Slack: parsed and checked at once, built and posted by `run`."""
+
+    deps: Deps
+    period: Period
+    by: Breakdown | None
+    user: str
+    channel: str
+    public: bool
+
+    def run(self) -> None:
+        post_report(self)
+
+
+def report_job(deps: Deps, *, args: str, user: str, channel: str) -> ReportJob:
+    """Parse `/escalations report ...`; a ValueError says what is wrong with the words."""
+    period_text, by, public = parse_report_args(args)
+    tz = _report_timezone(deps.policy)
+    period = parse_period(period_text or "30d", deps.clock.now(), tz)
+    return ReportJob(deps, period, by, user, channel, public and bool(channel))
+
+
+def _report_timezone(policy: Policy) -> ZoneInfo | None:
+    """Calendar months in the default team's time zone."""
+    team = policy.teams.get(policy.default_team)
+    return team.hours.tz if team is not None and team.hours is not None else None
+
+
+def post_report(job: ReportJob) -> None:
+    """Post the report (blocks, then the chart through the files upload v2 flow) as a DM, or to the
+    channel for `public`. Ephemeral messages cannot carry files, hence the DM."""
+    deps = job.deps
+    report = build_report(db=deps.db, policy=deps.policy, period=job.period, by=job.by)
+    title = f"Escalations, {job.period.label}"
+    blocks = report_blocks(
+        title=title,
+        figures=report.figures,
+        previous=report.previous,
+        by=job.by.value if job.by else None,
+        groups=report.groups,
+        triggers=report.triggers,
+    )
+    channel = job.channel if job.public else _dm(deps, job.user)
+    try:
+        deps.slack.chat_postMessage(channel=channel, text=report_text(title, report.figures), blocks=blocks)
+    except SlackApiError as exc:
+        if not job.public or exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
+            raise
+        channel = _dm(deps, job.user)  # Baton is not in that channel: the asker still gets it
+        deps.slack.chat_postMessage(channel=channel, text=report_text(title, report.figures), blocks=blocks)
+    png = escalations_chart(report.figures.per_day, title=title)
+    deps.slack.files_upload_v2(
+        channel=channel,
+        file=png,
+        filename="escalations.png",
+        title=f"{title}: escalations per day and pickup p90",
+        alt_txt="Bar chart of escalations per day with a line for the pickup p90",
+    )
+    log.info("report %s posted to %s", job.period.label, channel)
+
+
+def _dm(deps: Deps, user: str) -> str:
+    opened = deps.slack.conversations_open(users=user)
+    return str((opened.get("channel") or {}).get("id", ""))

@@ -1,0 +1,146 @@
+"""Block Kit for the manager's report (pure: figures in, blocks out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cards import TEXT_LIMIT, cut, escape, fmt_duration
+from bot.domain.report import Figures, Group, Quantiles, Ratio
+
+MAX_GROUP_LINES = 12
+
+
+def _pct(r: Ratio) -> str:
+    return "–" if r.value is None else f"{r.value * 100:.1f}%"
+
+
+def _change(now: float | None, before: float | None, *, points: bool, lower_is_better: bool) -> str:
+    if now is None or before is None:
+        return ""
+    delta = now - before
+    if abs(delta) < 1e-9:
+        return " (no change)"
+    arrow = ":small_red_triangle:" if delta > 0 else ":small_red_triangle_down:"
+    good = (delta < 0) == lower_is_better
+    mark = "" if good else " :warning:"
+    text = f"{delta * 100:+.1f} pts" if points else fmt_duration(abs(delta))
+    if not points:
+        text = ("+" if delta > 0 else "−") + text
+    return f" ({arrow} {text} vs before{mark})"
+
+
+def _q(q: Quantiles, before: Quantiles | None = None) -> str:
+    if q.n == 0:
+        return "no data"
+    text = f"p50 {fmt_duration(q.p50)} · p90 {fmt_duration(q.p90)} (n={q.n})"
+    if before is not None:
+        text += _change(q.p90, before.p90, points=False, lower_is_better=True)
+    return text
+
+
+def headline_lines(f: Figures, prev: Figures | None = None) -> list[str]:
+    def ch(now: Ratio, before: Ratio | None, lower: bool) -> str:
+        if before is None:
+            return ""
+        return _change(now.value, before.value, points=True, lower_is_better=lower)
+
+    p = prev
+    csat = "no surveys answered" if f.csat_avg is None else f"{f.csat_avg:.2f} / 5"
+    return [
+        f"*Escalation rate* {_pct(f.rate)} ({f.rate.num} of {f.rate.den} conversations)"
+        + ch(f.rate, p.rate if p else None, True),
+        f"*Accuracy* {_pct(f.accuracy)} needed ({f.accuracy.num} of {f.accuracy.den} answered;"
+        f" feedback on {f.feedback.num} of {f.feedback.den} resolved)"
+        + ch(f.accuracy, p.accuracy if p else None, False),
+        f"*Time to escalation* {_q(f.time_to_escalation, p.time_to_escalation if p else None)}",
+        f"*Pickup* {_q(f.pickup, p.pickup if p else None)}",
+        f"*Pickup in business hours* {_q(f.pickup_business)}",
+        f"*SLA attainment* {_pct(f.sla)} ({f.sla.num} of {f.sla.den} within the pickup target)"
+        + ch(f.sla, p.sla if p else None, False),
+        f"*Handle time* {_q(f.handle, p.handle if p else None)}",
+        f"*CSAT* {csat} (response rate {_pct(f.csat_responses)})",
+        f"*Abandoned* {_pct(f.abandoned)} ({f.abandoned.num} of {f.abandoned.den} never picked up)"
+        + ch(f.abandoned, p.abandoned if p else None, True),
+    ]
+
+
+def group_line(g: Group) -> str:
+    f = g.figures
+    prec = "" if g.precision.den == 0 else f" · precision {_pct(g.precision)} (n={g.precision.den})"
+    pickup = "" if f.pickup.n == 0 else f" · pickup p90 {fmt_duration(f.pickup.p90)}"
+    return f"• *{escape(g.key)}*: {f.escalations} escalation{'s' if f.escalations != 1 else ''}{pickup}{prec} · SLA {_pct(f.sla)}"
+
+
+def report_blocks(
+    *,
+    title: str,
+    figures: Figures,
+    previous: Figures,
+    by: str | None,
+    groups: tuple[Group, ...],
+    triggers: tuple[Group, ...],
+) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": cut(title, 145)}},
+    ]
+    if figures.escalations == 0 and figures.watched == 0:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "Nothing to report: Baton watched no conversations in this period.",
+                },
+            }
+        )
+        return blocks
+    blocks.append(
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": cut("\n".join(headline_lines(figures, previous)), TEXT_LIMIT)},
+        }
+    )
+    if by and groups:
+        lines = [group_line(g) for g in groups[:MAX_GROUP_LINES]]
+        if len(groups) > MAX_GROUP_LINES:
+            lines.append(f"_…and {len(groups) - MAX_GROUP_LINES} more_")
+        blocks.append({"type": "divider"})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": cut(f"*By {escape(by)}*\n" + "\n".join(lines), TEXT_LIMIT),
+                },
+            }
+        )
+    if triggers:
+        by_volume = [group_line(g) for g in triggers[:5]]
+        rated = sorted(
+            (g for g in triggers if g.precision.den),
+            key=lambda g: (-(g.precision.value or 0), -g.precision.den),
+        )
+        lines = ["*Top triggers by volume*", *by_volume]
+        if rated:
+            lines += ["*Top triggers by precision*", *(group_line(g) for g in rated[:5])]
+        blocks.append({"type": "divider"})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": cut("\n".join(lines), TEXT_LIMIT)}}
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Changes compare with the period before. Definitions: `/escalations report help`.",
+                }
+            ],
+        }
+    )
+    return blocks
+
+
+def report_text(title: str, figures: Figures) -> str:
+    """The notification fallback."""
+    return f"{title}: {figures.escalations} escalations, rate {_pct(figures.rate)}, SLA {_pct(figures.sla)}"
