@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     # `baton backtest` lives with the trigger engine's tooling.
     import_module("bot.commands.backtest").add_parser(sub)
     import_module("bot.commands.report").add_parser(sub)
+    import_module("bot.commands.train").add_parser(sub)
     return parser
 
 

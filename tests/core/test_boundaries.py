@@ -17,7 +17,7 @@ PURE = [
     ROOT / "bot" / "customer_messages.py",
 ]
 PURE_BOT_MODULES = ("bot.domain", "bot.cards", "bot.customer_messages")
-ALLOWED_THIRD_PARTY = {"vaderSentiment", "rapidfuzz", "holidays"}  # pure computation, no I/O
+ALLOWED_THIRD_PARTY = {"vaderSentiment", "rapidfuzz", "holidays", "numpy"}  # pure computation, no I/O
 HANDLER_FORBIDDEN = {"sqlmodel", "sqlalchemy", "storage", "httpx"}
 # Production code that may start the local stand-ins: `baton simulate`, `baton demo`, and the module
 # behind `baton serve --sandbox`.

@@ -1,0 +1,117 @@
+"""Hashed word and character n-gram features, shared by training and inference (numpy only).
+
+A text unit (a sentence, or a whole message) becomes a sparse TF-IDF vector in a space of `DIM`
+buckets: words and word bigrams (accents folded, lower case) and character 2-5-grams of each word,
+so that typos ("cancle", "refnd") and inflections ("cancelación", "cancelamento") share most of their
+features. Hashing is zlib.crc32 (stable across processes and platforms; Python's `hash` is salted).
+
+Language identification has features of its own: character 1-3-grams with accents kept, over the
+whole message, in a smaller space (`LANG_DIM`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+DIM = 1 << 18
+LANG_DIM = 1 << 16
+MAX_TOKEN = 24  # longer "words" (hashes, URLs, hostile input) are cut
+MAX_UNIT_CHARS = 2_000
+MAX_LANG_CHARS = 600
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+
+
+def _bucket(key: str, dim: int = DIM) -> int:
+    return zlib.crc32(key.encode("utf-8")) & (dim - 1)
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Lower case, apostrophes unified, accents removed ("Reembolsó" -> "reembolso")."""
+    lowered = text.translate(_APOSTROPHES).lower()
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
+
+
+def tokens(text: str) -> list[str]:
+    return [t[:MAX_TOKEN] for t in _WORD.findall(fold(text[:MAX_UNIT_CHARS]))]
+
+
+@lru_cache(maxsize=200_000)
+def _token_features(token: str) -> tuple[int, ...]:
+    feats = [_bucket("w" + token)]
+    padded = f"<{token}>"
+    for n in (2, 3, 4, 5):
+        feats.extend(_bucket(f"c{n}{padded[i : i + n]}") for i in range(len(padded) - n + 1))
+    return tuple(feats)
+
+
+def unit_buckets(text: str) -> list[int]:
+    """The (repeated) feature buckets of one text unit, before weighting."""
+    toks = tokens(text)
+    out: list[int] = []
+    for tok in toks:
+        out.extend(_token_features(tok))
+    out.extend(_bucket(f"b{a} {b}") for a, b in zip(toks, toks[1:], strict=False))
+    if not toks:
+        out.append(_bucket("<empty>"))
+    return out
+
+
+def tfidf(buckets: Iterable[int], idf: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Sparse L2-normalised TF-IDF (sublinear term frequency): (indices, values)."""
+    arr = np.fromiter(buckets, dtype=np.int64)
+    idx, counts = np.unique(arr, return_counts=True)
+    vals = (1.0 + np.log(counts.astype(np.float32))) * idf[idx]
+    norm = float(np.sqrt(np.dot(vals, vals)))
+    if norm > 0:
+        vals = vals / norm
+    return idx, vals.astype(np.float32)
+
+
+def lang_buckets(text: str) -> list[int]:
+    """Character 1-3-grams with accents kept, plus whole words, for language identification."""
+    lowered = text[:MAX_LANG_CHARS].translate(_APOSTROPHES).lower()
+    words = _WORD.findall(lowered)
+    out: list[int] = []
+    for w in words:
+        w = w[:MAX_TOKEN]
+        if w.isdigit():
+            continue
+        out.append(_bucket("w" + w, LANG_DIM))
+        padded = f" {w} "
+        for n in (1, 2, 3):
+            out.extend(_bucket(f"{n}{padded[i : i + n]}", LANG_DIM) for i in range(len(padded) - n + 1))
+    return out
+
+
+def lang_vector(text: str) -> tuple[IntArray, FloatArray]:
+    arr = np.fromiter(lang_buckets(text), dtype=np.int64)
+    if arr.size == 0:
+        return arr, np.zeros(0, dtype=np.float32)
+    idx, counts = np.unique(arr, return_counts=True)
+    vals = np.log1p(counts.astype(np.float32))
+    vals /= math.sqrt(float(np.dot(vals, vals)))
+    return idx, vals.astype(np.float32)
+
+
+def letters_share_latin(text: str) -> float:
+    """Share of the letters of `text` in the Latin script (the seven languages are all Latin)."""
+    letters = [c for c in text[:MAX_LANG_CHARS] if c.isalpha()]
+    if not letters:
+        return 0.0
+    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
+    return latin / len(letters)

@@ -1,0 +1,1 @@
+"""Training the judgment model (needs the train extra; inference never imports this)."""
