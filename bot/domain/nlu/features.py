@@ -59,13 +59,18 @@ def _token_features(token: str) -> tuple[int, ...]:
     return tuple(feats)
 
 
+@lru_cache(maxsize=200_000)
+def _pair_feature(a: str, b: str) -> int:
+    return _bucket(f"b{a} {b}")
+
+
 def unit_buckets(text: str) -> list[int]:
     """The (repeated) feature buckets of one text unit, before weighting."""
     toks = tokens(text)
     out: list[int] = []
     for tok in toks:
         out.extend(_token_features(tok))
-    out.extend(_bucket(f"b{a} {b}") for a, b in zip(toks, toks[1:], strict=False))
+    out.extend(_pair_feature(a, b) for a, b in zip(toks, toks[1:], strict=False))
     if not toks:
         out.append(_bucket("<empty>"))
     return out
@@ -82,19 +87,22 @@ def tfidf(buckets: Iterable[int], idf: FloatArray) -> tuple[IntArray, FloatArray
     return idx, vals.astype(np.float32)
 
 
+@lru_cache(maxsize=100_000)
+def _lang_word_features(word: str) -> tuple[int, ...]:
+    feats = [_bucket("w" + word, LANG_DIM)]
+    padded = f" {word} "
+    for n in (1, 2, 3):
+        feats.extend(_bucket(f"{n}{padded[i : i + n]}", LANG_DIM) for i in range(len(padded) - n + 1))
+    return tuple(feats)
+
+
 def lang_buckets(text: str) -> list[int]:
     """Character 1-3-grams with accents kept, plus whole words, for language identification."""
     lowered = text[:MAX_LANG_CHARS].translate(_APOSTROPHES).lower()
-    words = _WORD.findall(lowered)
     out: list[int] = []
-    for w in words:
-        w = w[:MAX_TOKEN]
-        if w.isdigit():
-            continue
-        out.append(_bucket("w" + w, LANG_DIM))
-        padded = f" {w} "
-        for n in (1, 2, 3):
-            out.extend(_bucket(f"{n}{padded[i : i + n]}", LANG_DIM) for i in range(len(padded) - n + 1))
+    for w in _WORD.findall(lowered):
+        if not w.isdigit():
+            out.extend(_lang_word_features(w[:MAX_TOKEN]))
     return out
 
 
@@ -110,8 +118,10 @@ def lang_vector(text: str) -> tuple[IntArray, FloatArray]:
 
 def letters_share_latin(text: str) -> float:
     """Share of the letters of `text` in the Latin script (the seven languages are all Latin)."""
-    letters = [c for c in text[:MAX_LANG_CHARS] if c.isalpha()]
+    letters = [ord(c) for c in text[:MAX_LANG_CHARS] if c.isalpha()]
     if not letters:
         return 0.0
-    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
+    latin = sum(
+        1 for o in letters if o < 0x250 or 0x1E00 <= o <= 0x1EFF
+    )  # Basic Latin .. Extended-B, Additional
     return latin / len(letters)

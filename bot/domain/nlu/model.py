@@ -116,12 +116,23 @@ def _sigmoid(x: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0))), dtype=np.float32)
 
 
+def unit_vectors(units: list[str], idf: FloatArray) -> list[tuple[IntArray, FloatArray]]:
+    """TF-IDF of each unit; the whole message (the last unit, when there are several) reuses the
+    sentences' features instead of hashing the text again."""
+    per_sentence = [unit_buckets(u) for u in (units[:-1] if len(units) > 1 else units)]
+    vectors = [tfidf(b, idf) for b in per_sentence]
+    if len(units) > 1:
+        vectors.append(tfidf([x for b in per_sentence for x in b], idf))
+    return vectors
+
+
 def raw_scores(weights: Weights, units: list[str]) -> FloatArray:
     """Uncalibrated scores, one row per text unit (decision function of each one-vs-rest model)."""
-    rows = []
-    for unit in units:
-        idx, vals = tfidf(unit_buckets(unit), weights.idf)
-        rows.append(vals @ weights.coef[idx] + weights.intercept)
+    return _rows(weights, unit_vectors(units, weights.idf))
+
+
+def _rows(weights: Weights, vectors: list[tuple[IntArray, FloatArray]]) -> FloatArray:
+    rows = [vals @ weights.coef[idx] + weights.intercept for idx, vals in vectors]
     return np.vstack(rows).astype(np.float32)
 
 
@@ -178,8 +189,8 @@ class LinearClassifier:
             return UNDETERMINED
         return code
 
-    def vector(self, visible: str, probs: FloatArray) -> tuple[float, ...]:
-        idx, vals = tfidf(unit_buckets(visible), self.weights.idf)
+    def vector(self, whole: tuple[IntArray, FloatArray], probs: FloatArray) -> tuple[float, ...]:
+        idx, vals = whole
         lexical = np.zeros(VECTOR_DIM, dtype=np.float32)
         signs = np.where((idx // VECTOR_DIM) % 2 == 0, 1.0, -1.0).astype(np.float32)
         np.add.at(lexical, idx % VECTOR_DIM, signs * vals)
@@ -188,7 +199,7 @@ class LinearClassifier:
         mix = self.weights.vector_mix
         full = np.concatenate([lexical * (1.0 - mix) ** 0.5, semantic * mix**0.5])
         full /= max(float(np.linalg.norm(full)), 1e-9)
-        return tuple(round(float(x), 6) for x in full)
+        return tuple(full.round(6).tolist())
 
     def _predict_uncached(self, text: str) -> Prediction:
         w = self.weights
@@ -199,7 +210,8 @@ class LinearClassifier:
             }
             return Prediction(scores=scores, language=UNDETERMINED, evidence={}, vector=())
         units = message_units(visible)
-        rows = raw_scores(w, units)
+        vectors = unit_vectors(units, w.idf)
+        rows = _rows(w, vectors)
         raw, _ = aggregate(w, rows)
         probs = calibrate(w, raw)
         scores = {label: round(float(p), 4) for label, p in zip(w.labels, probs, strict=True)}
@@ -210,7 +222,7 @@ class LinearClassifier:
             scores=scores,
             language=self.language(visible),
             evidence=evidence,
-            vector=self.vector(visible, probs),
+            vector=self.vector(vectors[-1], probs),
         )
 
 

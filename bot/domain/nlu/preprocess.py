@@ -94,30 +94,27 @@ _CLOSERS = {
 }
 
 _REPORTED_QUOTE = re.compile(
-    r"(?P<lead>[^\W\d_][\w'\u2019]{0,30}\s+)?(?P<verb>\b(?:"
-    + _REPORTING
-    + r"))\b(?:\s+(?:that|que|dass|che|dat|to (?:me|us)|me|us|nos|mir|uns))?"
+    r"(?P<verb>\b(?:" + _REPORTING + r"))\b(?:\s+(?:that|que|dass|che|dat|to (?:me|us)|me|us|nos|mir|uns))?"
     r"\s*:?\s*(?P<open>[\"\u201c\u201e\u00ab'\u2018\u201a])",
     re.I,
 )
-_REPORTED_COLON = re.compile(
-    r"(?P<lead>[^\W\d_][\w'\u2019]{0,30}\s+)?(?P<verb>\b(?:" + _REPORTING + r"))\b\s*:[^\n]*",
-    re.I,
-)
+_REPORTED_COLON = re.compile(r"(?P<verb>\b(?:" + _REPORTING + r"))\b\s*:[^\n]*", re.I)
+_LAST_WORD = re.compile(r"([^\W\d_][\w'\u2019]{0,30})\s+$")
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
-def _is_self(lead: str | None) -> bool:
-    words = (lead or "").lower().split()
-    return bool(words) and words[-1].strip(",;") in _SELF
+def _is_self(text: str, verb_start: int) -> bool:
+    """Whether the word before a reporting verb makes the words the customer's own ("I said")."""
+    m = _LAST_WORD.search(text, max(0, verb_start - 40), verb_start)
+    return bool(m) and m.group(1).lower() in _SELF
 
 
 def _drop_reported_quotes(text: str) -> str:
     out: list[str] = []
     pos = 0
     for m in _REPORTED_QUOTE.finditer(text):
-        if m.start() < pos or _is_self(m.group("lead")):
+        if m.start() < pos or _is_self(text, m.start()):
             continue
         start = m.end()
         closing = _CLOSERS[m.group("open")].search(text, start)
@@ -134,9 +131,7 @@ def _drop_reported_quotes(text: str) -> str:
 
 def _drop_reported_colon(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
-        if _is_self(m.group("lead")):
-            return m.group(0)
-        return (m.group("lead") or "") + "\n"
+        return m.group(0) if _is_self(text, m.start()) else "\n"
 
     return _REPORTED_COLON.sub(repl, text)
 
