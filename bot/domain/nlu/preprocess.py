@@ -107,7 +107,7 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 def _is_self(text: str, verb_start: int) -> bool:
     """Whether the word before a reporting verb makes the words the customer's own ("I said")."""
     m = _LAST_WORD.search(text, max(0, verb_start - 40), verb_start)
-    return bool(m) and m.group(1).lower() in _SELF
+    return m is not None and m.group(1).lower() in _SELF
 
 
 def _drop_reported_quotes(text: str) -> str:
