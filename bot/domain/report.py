@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -155,6 +156,47 @@ def business_seconds(h: TeamHours | None, start: datetime, end: datetime) -> flo
     return total
 
 
+class BusinessClock:
+    """Business seconds between any two instants in a span, in O(log n) each: the team's opening
+    intervals over the span are laid out once with their cumulative open time, so a report over
+    tens of thousands of escalations does not walk the calendar for each one."""
+
+    def __init__(self, h: TeamHours | None, start: datetime, end: datetime) -> None:
+        self.h = h
+        self.lo, self.hi = start, end
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+        self.before: list[float] = []  # open seconds before each interval starts
+        if h is None:
+            return
+        day, last, total = start.astimezone(h.tz).date(), end.astimezone(h.tz).date(), 0.0
+        while day <= last:
+            if h.holiday_name(day) is None:
+                for a_min, b_min in h.windows[day.weekday()]:
+                    a, b = _at(h.tz, day, a_min).timestamp(), _at(h.tz, day, b_min).timestamp()
+                    if b > a:
+                        self.starts.append(a)
+                        self.ends.append(b)
+                        self.before.append(total)
+                        total += b - a
+            day += timedelta(days=1)
+
+    def _open_until(self, t: float) -> float:
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            return 0.0
+        return self.before[i] + min(t, self.ends[i]) - self.starts[i]
+
+    def seconds(self, start: datetime, end: datetime) -> float:
+        if end <= start:
+            return 0.0
+        if self.h is None:
+            return (end - start).total_seconds()
+        if start < self.lo or end > self.hi:  # outside the laid-out span: walk the calendar
+            return business_seconds(self.h, start, end)
+        return self._open_until(end.timestamp()) - self._open_until(start.timestamp())
+
+
 def _at(tz: ZoneInfo, day: Any, minutes: int) -> datetime:
     base = datetime(day.year, day.month, day.day, tzinfo=tz)
     if minutes >= 24 * 60:
@@ -240,6 +282,15 @@ def compute(
 ) -> Figures:
     """All figures for the escalations opened in `period` (rows are those escalations)."""
     end = period.end
+    clocks: dict[str, BusinessClock] = {}
+    span_start = min((r.opened_at for r in rows), default=period.start)
+
+    def biz(team: str, a: datetime, b: datetime) -> float:
+        clock = clocks.get(team)
+        if clock is None:
+            clock = clocks[team] = BusinessClock(targets.hours(team), span_start, max(end, b))
+        return clock.seconds(a, b)
+
     tte = [
         (r.opened_at - r.first_customer_at).total_seconds()
         for r in rows
@@ -247,15 +298,13 @@ def compute(
     ]
     claimed = [r for r in rows if r.claimed_at is not None]
     pickup = [(r.claimed_at - r.opened_at).total_seconds() for r in claimed if r.claimed_at]
-    pickup_b = [
-        business_seconds(targets.hours(r.team), r.opened_at, r.claimed_at) for r in claimed if r.claimed_at
-    ]
+    pickup_b = [biz(r.team, r.opened_at, r.claimed_at) for r in claimed if r.claimed_at]
     sla_due = sla_met = 0
     for r in rows:
         target = targets.pickup(r.team, r.urgency)
         if r.claimed_at is not None:
             took = (
-                business_seconds(targets.hours(r.team), r.opened_at, r.claimed_at)
+                biz(r.team, r.opened_at, r.claimed_at)
                 if targets.business(r.team)
                 else (r.claimed_at - r.opened_at).total_seconds()
             )
@@ -263,9 +312,7 @@ def compute(
             sla_met += took <= target
         else:
             waited = (
-                business_seconds(targets.hours(r.team), r.opened_at, end)
-                if targets.business(r.team)
-                else (end - r.opened_at).total_seconds()
+                biz(r.team, r.opened_at, end) if targets.business(r.team) else (end - r.opened_at).total_seconds()
             )
             if waited > target:
                 sla_due += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ import pytest
 from bot.domain.hours import parse_team_hours
 from bot.domain.report import (
     Breakdown,
+    BusinessClock,
     EscalationRow,
     Period,
     Targets,
@@ -157,3 +159,15 @@ def test_empty_period():
     period = Period(NOW - timedelta(days=7), NOW, "p")
     f = compute([], watched=0, period=period, targets=_targets())
     assert f.rate.value is None and f.pickup.p50 is None and f.sla.den == 0
+
+
+def test_the_business_clock_agrees_with_walking_the_calendar():
+    h = _hours(holidays="US")
+    lo = datetime(2026, 10, 20, tzinfo=UTC)
+    hi = datetime(2026, 12, 5, tzinfo=UTC)
+    clock = BusinessClock(h, lo, hi)
+    rng = random.Random(3)
+    for _ in range(300):
+        a = lo + timedelta(seconds=rng.uniform(0, (hi - lo).total_seconds()))
+        b = a + timedelta(seconds=rng.expovariate(1 / 50_000))
+        assert clock.seconds(a, b) == pytest.approx(business_seconds(h, a, b), abs=1e-3)
