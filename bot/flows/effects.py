@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import cards, customer_messages
 from bot.deps import Deps
-from bot.flows import render, wait
+from bot.flows import render, slack_post, wait
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.slack_lookups import internal_channel, permalink, user_name
 from storage import repo
@@ -51,17 +51,19 @@ def _post_card(deps: Deps, job: Job) -> None:
         version = esc.card_version
         view = render.card_view(session, deps, esc, account)
     body = cards.build_card(view)
-    resp = deps.slack.chat_postMessage(
-        channel=channel, text=body["text"], blocks=body["blocks"], unfurl_links=False
+    posted_in, ts = slack_post.post_once(
+        deps,
+        job,
+        kind=slack_post.CARD,
+        channel=channel,
+        text=body["text"],
+        blocks=body["blocks"],
+        unfurl_links=False,
     )
     now = deps.clock.now()
     with session_scope(deps.db) as session:
-        repo.mark_card_rendered(
-            session, esc_id, now, version, channel=str(resp["channel"]), ts=str(resp["ts"])
-        )
-        repo.log(
-            session, esc_id, now, TimelineKind.CARD_POSTED, channel=str(resp["channel"]), ts=str(resp["ts"])
-        )
+        repo.mark_card_rendered(session, esc_id, now, version, channel=posted_in, ts=ts)
+        repo.log(session, esc_id, now, TimelineKind.CARD_POSTED, channel=posted_in, ts=ts)
 
 
 def _update_card(deps: Deps, job: Job) -> None:
@@ -99,11 +101,19 @@ def refresh_card(deps: Deps, esc_id: int) -> bool:
     return True
 
 
-def post_in_customer_thread(deps: Deps, esc_id: int, text: str, kind: TimelineKind, **detail: Any) -> None:
+def post_in_customer_thread(deps: Deps, job: Job, text: str, kind: TimelineKind, **detail: Any) -> None:
+    esc_id = job.esc_id
     with session_scope(deps.db) as session:
         _, conv = repo.escalation_with_conversation(session, esc_id)
         channel, thread = conv.channel, conv.thread_ts
-    deps.slack.chat_postMessage(channel=channel, thread_ts=thread, text=cards.cut(text, cards.FALLBACK_LIMIT))
+    slack_post.post_once(
+        deps,
+        job,
+        kind=slack_post.MESSAGE,
+        channel=channel,
+        thread_ts=thread,
+        text=cards.cut(text, cards.FALLBACK_LIMIT),
+    )
     now = deps.clock.now()
     with session_scope(deps.db) as session:
         if kind == TimelineKind.CUSTOMER_NOTIFIED:
@@ -122,22 +132,20 @@ def _notify_customer(deps: Deps, job: Job) -> None:
         if esc.customer_notified_at is not None:
             return
         text = wait.transition_text(session, deps, esc)
-    post_in_customer_thread(deps, esc_id, text, TimelineKind.CUSTOMER_NOTIFIED)
+    post_in_customer_thread(deps, job, text, TimelineKind.CUSTOMER_NOTIFIED)
 
 
 def _notify_claimed(deps: Deps, job: Job) -> None:
-    esc_id, payload = job.esc_id, job.payload
+    payload = job.payload
     name = user_name(deps, str(payload.get("user", "")))
     text = customer_messages.claimed(agent_name=name, team=str(payload.get("team", "support")))
-    post_in_customer_thread(
-        deps, esc_id, text, TimelineKind.CUSTOMER_TOLD_CLAIMED, user=payload.get("user", "")
-    )
+    post_in_customer_thread(deps, job, text, TimelineKind.CUSTOMER_TOLD_CLAIMED, user=payload.get("user", ""))
 
 
 def _notify_thread(deps: Deps, job: Job) -> None:
     payload = job.payload
     kind = TimelineKind(str(payload.get("log_kind", TimelineKind.CUSTOMER_TOLD)))
-    post_in_customer_thread(deps, job.esc_id, str(payload["text"]), kind)
+    post_in_customer_thread(deps, job, str(payload["text"]), kind)
 
 
 def _dm_previous_handler(deps: Deps, job: Job) -> None:

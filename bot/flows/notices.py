@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot import cards, customer_messages
 from bot.deps import Deps
-from bot.flows import outbox, wait
+from bot.flows import outbox, slack_post, wait
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.paging import SURGE_WINDOW
 from bot.flows.sla import find_team, local_time, note
@@ -30,9 +30,12 @@ def remind(deps: Deps, job: Job) -> None:
         channel, ts = esc.card_channel, esc.card_ts
         text = f"{team.mention} still unclaimed after {waited}: {esc.urgency} {esc.category} escalation for {cards.escape(esc.account_id)}. Claim it on the card."
     if channel and ts:
-        deps.slack.chat_postMessage(channel=channel, thread_ts=ts, reply_broadcast=True, text=text)
+        slack_post.post_once(
+            deps, job, kind=slack_post.MESSAGE, channel=channel, thread_ts=ts, reply_broadcast=True, text=text
+        )
     else:
-        deps.slack.chat_postMessage(channel=internal_channel(deps, team.channel), text=text)
+        where = internal_channel(deps, team.channel)
+        slack_post.post_once(deps, job, kind=slack_post.MESSAGE, channel=where, text=text)
     note(deps, esc_id, TimelineKind.REMINDED, round=payload.get("round", 0))
     if not told:
         # Its own outbox item: if this note fails it is retried alone, never re-posting the reminder.
