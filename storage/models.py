@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -167,6 +168,13 @@ class Escalation(SQLModel, table=True):
     steps_done: int = Field(default=0)
     next_step_at: datetime | None = _utc(index=True)
     sla_note: str = Field(default="", max_length=300)  # what the card says about the chain
+
+    # Paging state the flows decide on (kept here, never parsed back out of the timeline):
+    page_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    # ^ the dedup key of the page the pager accepted (or the surge incident it joined)
+    paged_at: datetime | None = _utc()  # on-call was paged (pager or, without one, the DM)
+    chain_page_requested: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    after_hours_page_requested: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class TimelineEvent(SQLModel, table=True):

@@ -26,7 +26,6 @@ def remind(deps: Deps, job: Job) -> None:
             return
         waited = cards.fmt_duration((deps.clock.now() - esc.opened_at).total_seconds())
         team = find_team(deps.policy, esc.team)
-        told = any(e.kind == TimelineKind.CUSTOMER_TOLD_WAITING for e in repo.timeline(session, esc_id))
         channel, ts = esc.card_channel, esc.card_ts
         text = f"{team.mention} still unclaimed after {waited}: {esc.urgency} {esc.category} escalation for {cards.escape(esc.account_id)}. Claim it on the card."
     if channel and ts:
@@ -37,20 +36,20 @@ def remind(deps: Deps, job: Job) -> None:
         where = internal_channel(deps, team.channel)
         slack_post.post_once(deps, job, kind=slack_post.MESSAGE, channel=where, text=text)
     note(deps, esc_id, TimelineKind.REMINDED, round=payload.get("round", 0))
-    if not told:
-        # Its own outbox item: if this note fails it is retried alone, never re-posting the reminder.
-        with session_scope(deps.db) as session:
-            esc, _ = repo.escalation_with_conversation(session, esc_id)
-            message = customer_messages.still_on_it(wait=wait.wait_phrase(session, deps, esc))
-            outbox.enqueue(
-                session,
-                esc_id,
-                EffectKind.NOTIFY_THREAD,
-                deps.clock.now(),
-                key="still_on_it",
-                text=message,
-                log_kind=TimelineKind.CUSTOMER_TOLD_WAITING,
-            )
+    # The customer hears "still on it" once (the dedup key), in its own outbox item: if that note fails
+    # it is retried alone, never re-posting the reminder.
+    with session_scope(deps.db) as session:
+        esc, _ = repo.escalation_with_conversation(session, esc_id)
+        message = customer_messages.still_on_it(wait=wait.wait_phrase(session, deps, esc))
+        outbox.enqueue(
+            session,
+            esc_id,
+            EffectKind.NOTIFY_THREAD,
+            deps.clock.now(),
+            key="still_on_it",
+            text=message,
+            log_kind=TimelineKind.CUSTOMER_TOLD_WAITING,
+        )
 
 
 def notify_manager(deps: Deps, job: Job) -> None:
