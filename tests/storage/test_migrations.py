@@ -128,9 +128,9 @@ def test_outbox_lease_has_one_winner_and_expires(db):
         assert repo.lease_outbox(s, item_id, NOW + timedelta(seconds=61), timedelta(seconds=60))
 
 
-def test_0005_moves_paging_state_out_of_the_timeline(database_url):
-    """Escalations paged before 0005 keep their state: read once from the timeline into columns."""
-    command.upgrade(alembic_config(database_url), "0004")
+def test_0006_moves_paging_state_out_of_the_timeline(database_url):
+    """Escalations paged before 0006 keep their state: read once from the timeline into columns."""
+    command.upgrade(alembic_config(database_url), "0005")
     engine = make_engine(database_url)
     at = NOW.replace(tzinfo=None) if database_url.startswith("sqlite") else NOW
     with engine.begin() as conn:
