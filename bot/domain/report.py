@@ -73,12 +73,14 @@ def _month_start(at: datetime, tz: ZoneInfo) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
+_TICK = timedelta(microseconds=1)
 _DAYS = re.compile(r"^(\d{1,4})\s*d(?:ays?)?$")
 
 
 def parse_period(text: str, now: datetime, tz: ZoneInfo | None = None) -> Period:
     """`7d`, `30d`, `90d` (any N days), `this month`, `last month`; months in the given time zone."""
     tz = tz or ZoneInfo("UTC")
+    now = now + _TICK  # periods end at `now` inclusive: what happened this very moment counts
     word = " ".join(text.lower().split()) or "30d"
     m = _DAYS.match(word)
     if m:

@@ -30,7 +30,7 @@ from bot.domain.report import (
 )
 from bot.domain.sla_targets import DEFAULT_SLA
 from bot.policy import Policy
-from bot.report_cards import report_blocks, report_text
+from bot.report_cards import headline_lines, report_blocks, report_text
 from storage import report_repo
 from storage.db import session_scope
 
@@ -185,3 +185,11 @@ def post_report(job: ReportJob) -> None:
 def _dm(deps: Deps, user: str) -> str:
     opened = deps.slack.conversations_open(users=user)
     return str((opened.get("channel") or {}).get("id", ""))
+
+
+def headline(deps: Deps, *, days: int) -> str:
+    """The last `days` days in a few lines (App Home)."""
+    period = parse_period(f"{days}d", deps.clock.now())
+    report = build_report(db=deps.db, policy=deps.policy, period=period, by=None)
+    lines = headline_lines(report.figures, report.previous)
+    return f"*Last {days} days* (change against the {days} days before)\n" + "\n".join(lines[:4] + lines[5:6])

@@ -65,8 +65,9 @@ def test_percentile_interpolates_like_percentile_cont():
 
 def test_periods_and_the_period_before():
     p = parse_period("7d", NOW)
-    assert p.end == NOW and p.start == NOW - timedelta(days=7)
-    assert p.previous().end == p.start and p.previous().start == NOW - timedelta(days=14)
+    tick = timedelta(microseconds=1)  # periods end at now inclusive
+    assert p.end == NOW + tick and p.start == NOW + tick - timedelta(days=7)
+    assert p.previous().end == p.start and p.previous().start == NOW + tick - timedelta(days=14)
     m = parse_period("last month", NOW, ZoneInfo("America/New_York"))
     assert m.start == datetime(2026, 10, 1, 4, 0, tzinfo=UTC)  # midnight in New York, EDT
     assert m.end == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
