@@ -108,7 +108,7 @@ def measure(url: str, repeat: int) -> list[list[object]]:
             watched = report_repo.conversations_watched(s, period.start, period.end)
         t_query = time.perf_counter() - t0
         t0 = time.perf_counter()
-        compute(report_flow._rows(raw), watched=watched, period=period, targets=targets, daily=True)
+        compute(report_flow.rows_of(raw), watched=watched, period=period, targets=targets, daily=True)
         t_compute = time.perf_counter() - t0
         t0 = time.perf_counter()
         report_flow.build_report(db=engine, policy=policy, period=period, by=Breakdown.TEAM)

@@ -47,11 +47,13 @@ def _row(i: int, opened: datetime, *, claimed: float | None = None, resolved: fl
         needed="",
     )
     base.update(kw)
+    first = base.pop("first_customer_at")
     return EscalationRow(
         id=i,
-        opened_at=opened,
-        claimed_at=opened + timedelta(seconds=claimed) if claimed is not None else None,
-        resolved_at=opened + timedelta(seconds=resolved) if resolved is not None else None,
+        opened=opened.timestamp(),
+        first_customer=first.timestamp() if first is not None else None,  # type: ignore[union-attr]
+        claimed=opened.timestamp() + claimed if claimed is not None else None,
+        resolved=opened.timestamp() + resolved if resolved is not None else None,
         **base,  # type: ignore[arg-type]
     )
 
@@ -166,9 +168,9 @@ def test_the_business_clock_agrees_with_walking_the_calendar():
     h = _hours(holidays="US")
     lo = datetime(2026, 10, 20, tzinfo=UTC)
     hi = datetime(2026, 12, 5, tzinfo=UTC)
-    clock = BusinessClock(h, lo, hi)
+    clock = BusinessClock(h, lo.timestamp(), hi.timestamp())
     rng = random.Random(3)
     for _ in range(300):
         a = lo + timedelta(seconds=rng.uniform(0, (hi - lo).total_seconds()))
         b = a + timedelta(seconds=rng.expovariate(1 / 50_000))
-        assert clock.seconds(a, b) == pytest.approx(business_seconds(h, a, b), abs=1e-3)
+        assert clock.seconds(a.timestamp(), b.timestamp()) == pytest.approx(business_seconds(h, a, b), abs=1e-3)
