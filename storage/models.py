@@ -54,6 +54,11 @@ class TimelineKind(StrEnum):
     ONCALL_DM = "oncall_dm"
     MANAGER_NOTIFIED = "manager_notified"
     OPENING_SUMMARY_POSTED = "opening_summary_posted"
+    CUSTOMER_TOLD_RESOLVED = "customer_told_resolved"  # the thread handed back to the AI agent
+    AI_AFTER_HANDOFF = "ai_after_handoff"  # the AI kept answering after the handoff
+    AI_WEBHOOK_DELIVERED = "ai_webhook_delivered"
+    AI_WEBHOOK_REFUSED = "ai_webhook_refused"
+    AI_WEBHOOK_SKIPPED = "ai_webhook_skipped"
 
 
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:

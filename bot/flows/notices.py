@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import cards, customer_messages
+from bot import cards
 from bot.deps import Deps
 from bot.flows import outbox, slack_post, wait
 from bot.flows.outbox import EffectKind, Handler, Job
@@ -40,7 +40,7 @@ def remind(deps: Deps, job: Job) -> None:
     # it is retried alone, never re-posting the reminder.
     with session_scope(deps.db) as session:
         esc, _ = repo.escalation_with_conversation(session, esc_id)
-        message = customer_messages.still_on_it(wait=wait.wait_phrase(session, deps, esc))
+        message = wait.still_on_it_text(session, deps, esc)
         outbox.enqueue(
             session,
             esc_id,
@@ -49,6 +49,7 @@ def remind(deps: Deps, job: Job) -> None:
             key="still_on_it",
             text=message,
             log_kind=TimelineKind.CUSTOMER_TOLD_WAITING,
+            state="human",
         )
 
 

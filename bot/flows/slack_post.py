@@ -12,6 +12,7 @@ oldest = when the item was queued, and takes the message it finds instead of pos
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -29,31 +30,48 @@ PAGE = 200
 MAX_PAGES = 5  # a busy team channel: the marker is within the 1,000 newest messages since the item
 
 
-def marker(kind: str, job: Job) -> dict[str, Any]:
-    return {"event_type": kind, "event_payload": {"escalation_id": job.esc_id, "effect": job.id}}
+def marker(kind: str, job: Job, payload: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The message's metadata: `payload` adds fields of its own (the handoff's state, docs/ai-handoff.md)."""
+    return {
+        "event_type": kind,
+        "event_payload": {"escalation_id": job.esc_id, "effect": job.id, **(payload or {})},
+    }
 
 
 def post_once(
-    deps: Deps, job: Job, *, kind: str, channel: str, thread_ts: str | None = None, **message: Any
+    deps: Deps,
+    job: Job,
+    *,
+    kind: str,
+    channel: str,
+    thread_ts: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+    **message: Any,
 ) -> tuple[str, str]:
     """Post the message (unless an earlier attempt of `job` already did); returns its (channel, ts)."""
     if job.attempt > 1:
-        found = find_posted(deps, job, kind=kind, channel=channel, thread_ts=thread_ts)
+        found = find_posted(deps, job, kind=kind, channel=channel, thread_ts=thread_ts, payload=payload)
         if found is not None:
             log.info("effect %s (%s) was posted before the crash: %s/%s", job.id, job.kind, *found)
             return found
     if thread_ts:
         message["thread_ts"] = thread_ts
-    resp = deps.slack.chat_postMessage(channel=channel, metadata=marker(kind, job), **message)
+    resp = deps.slack.chat_postMessage(channel=channel, metadata=marker(kind, job, payload), **message)
     return str(resp["channel"]), str(resp["ts"])
 
 
 def find_posted(
-    deps: Deps, job: Job, *, kind: str, channel: str, thread_ts: str | None = None
+    deps: Deps,
+    job: Job,
+    *,
+    kind: str,
+    channel: str,
+    thread_ts: str | None = None,
+    payload: Mapping[str, Any] | None = None,
 ) -> tuple[str, str] | None:
     """The message an earlier attempt of `job` posted, if Slack has it."""
     oldest = f"{(job.created_at - SKEW).timestamp():.6f}" if job.created_at else "0"
-    want = marker(kind, job)
+    want = marker(kind, job, payload)
     cursor = ""
     try:
         for _ in range(MAX_PAGES):

@@ -976,6 +976,11 @@ class FakeSlack:
                 msg.pop("blocks", None)
         if args.get("attachments") is not None:
             msg["attachments"] = copy.deepcopy(args["attachments"])
+        if args.get("metadata") is not None:  # not sent: the previous metadata is kept; {} removes it
+            if args["metadata"] == {}:
+                msg.pop("metadata", None)
+            else:
+                msg["metadata"] = _checked_metadata(args["metadata"])
         msg["edited"] = {"user": self.bot_user_id, "ts": self._new_ts()}
         body = {
             "channel": chan.info["id"],

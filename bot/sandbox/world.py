@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from slack_sdk import WebClient
 
 from bot.clock import Clock, VirtualClock
@@ -74,7 +75,9 @@ class World:
         slack_log: str | Path | None = None,
         pager_log: str | Path | None = None,
         crm: bool = True,
+        ai_webhook: tuple[str, str] | None = None,  # (url, secret) of the AI agent's handoff webhook
     ) -> None:
+        self.ai_webhook = ai_webhook
         self.clock = clock
         self.pager_log = pager_log
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -149,6 +152,8 @@ class World:
             slack_bot_token=fake.bot_token,  # type: ignore[arg-type]
             slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
             slack_api_url=fake.base_url,
+            BATON_AI_WEBHOOK_URL=self.ai_webhook[0] if self.ai_webhook else "",
+            BATON_AI_WEBHOOK_SECRET=SecretStr(self.ai_webhook[1] if self.ai_webhook else ""),
         )
         client = WebClient(token=fake.bot_token, base_url=fake.base_url)
         self.runtime = build(

@@ -709,3 +709,50 @@ def test_files_errors(client: WebClient, fake: FakeSlack) -> None:
     )
     assert err.response["error"] == "channel_not_found"
     assert httpx.post(fake.url + "/upload/F0NOPE", content=b"abc").status_code == 404
+
+
+# ------------------------------------------------------------------ message metadata
+
+HANDOFF = {"event_type": "baton_handoff", "event_payload": {"escalation_id": 3, "state": "human"}}
+
+
+def test_metadata_is_stored_and_returned_like_slack(client: WebClient, fake: FakeSlack) -> None:
+    parent = fake.post_as_user("C0SHARED", "U0CUST", "help")
+    resp = client.chat_postMessage(
+        channel="C0SHARED", thread_ts=parent["ts"], text="a person", metadata=HANDOFF
+    )
+    assert resp["message"]["metadata"] == HANDOFF
+    assert fake.message("C0SHARED", resp["ts"])["metadata"] == HANDOFF  # type: ignore[index]
+    # conversations.replies returns the payload only with include_all_metadata
+    plain = client.conversations_replies(channel="C0SHARED", ts=parent["ts"])["messages"][-1]
+    assert "event_payload" not in plain.get("metadata", {})
+    full = client.conversations_replies(channel="C0SHARED", ts=parent["ts"], include_all_metadata=True)
+    assert full["messages"][-1]["metadata"] == HANDOFF
+    # chat.update keeps it unless told otherwise; {} removes it
+    client.chat_update(channel="C0SHARED", ts=resp["ts"], text="edited")
+    assert fake.message("C0SHARED", resp["ts"])["metadata"] == HANDOFF  # type: ignore[index]
+    client.chat_update(channel="C0SHARED", ts=resp["ts"], text="edited", metadata={})
+    assert "metadata" not in fake.message("C0SHARED", resp["ts"])  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "error"),
+    [
+        ({"event_type": "baton_handoff"}, "invalid_metadata_schema"),
+        ({"event_type": "", "event_payload": {}}, "invalid_metadata_schema"),
+        ({"event_type": "x", "event_payload": "state=human"}, "invalid_metadata_schema"),
+        ("{not json", "invalid_metadata_format"),
+    ],
+)
+def test_malformed_metadata_is_refused(client: WebClient, metadata: Any, error: str) -> None:
+    err = error_of(
+        lambda: client.api_call(
+            "chat.postMessage",
+            data={
+                "channel": "C0SHARED",
+                "text": "x",
+                "metadata": metadata if isinstance(metadata, str) else json.dumps(metadata),
+            },
+        )
+    )
+    assert err.response["error"] == error
