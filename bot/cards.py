@@ -172,8 +172,6 @@ class CardView:
     sla_note: str = ""
     external_customer: bool = True
     prefer_agent: str = ""  # cooling period: who handled this account last
-    language: str = ""  # the language the customer writes in, by name ("Spanish"); "" when unknown
-    ai_after_handoff: int = 0  # AI agent messages in the thread after Baton told it to stand back
 
 
 def _user(user: str) -> str:
@@ -248,7 +246,12 @@ def _account_fields(view: CardView) -> list[dict[str, Any]]:
 def _reason_line(t: FiredTrigger) -> str:
     line = f"• *{escape(t.reason)}* (`{escape(t.id)}`, {t.urgency})"
     ev = t.evidence[0] if t.evidence else None
-    if ev is not None:
+    if ev is not None and ev.score is not None and ev.threshold is not None and ev.detail:
+        # what was measured, then the words that drove it: "human_request 0.97 ≥ 0.50 — “is a real…”"
+        line += f"\n    {escape(cut(ev.detail, 160))}"
+        if ev.quote:
+            line += f" — “{escape(cut(ev.quote, 200))}”"
+    elif ev is not None:
         if ev.quote:
             line += f"\n    “{escape(cut(ev.quote, 200))}”"
         if ev.score is not None and ev.threshold is not None:
@@ -273,16 +276,6 @@ def build_card(view: CardView) -> dict[str, Any]:
             ],
         },
     ]
-    if view.ai_after_handoff:
-        n = view.ai_after_handoff
-        kept = (
-            f":warning: *The AI kept answering after the handoff* ({n} message{'s' if n > 1 else ''}):"
-            " check what the customer was told."
-        )
-        blocks.append({"type": "context", "elements": [_mrkdwn(kept)]})
-    if view.language:
-        writes = f":speech_balloon: Customer writes in *{escape(view.language)}*"
-        blocks.append({"type": "context", "elements": [_mrkdwn(cut(writes, TEXT_LIMIT))]})
     if view.prefer_agent:
         handled = f":leftwards_arrow_with_hook: Previously handled by {_user(view.prefer_agent)}"
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(handled, TEXT_LIMIT))]})

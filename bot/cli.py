@@ -54,6 +54,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"  routing: {', '.join(f'{c} -> {t}' for c, t in sorted(policy.routes.items()))}; default -> {policy.default_team}"
     )
     print(f"  customer channels: {len(policy.accounts)}")
+    labels = [
+        f"{t.label} >= {t.param('threshold', 'self-serve'):g} ({t.id})"
+        for t in policy.engine.triggers
+        if t.enabled and t.label is not None
+    ]
+    print(f"  model labels: {', '.join(labels) or 'none'} (see `baton explain` to try a message)")
     return 0
 
 
@@ -65,9 +71,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     try:
         scenario = load_scenario(args.scenario)
-        result = run_scenario(
-            scenario, slack_log=args.slack_log, pager_log=args.pager_log, database_url=args.db or ""
-        )
+        result = run_scenario(scenario, slack_log=args.slack_log, pager_log=args.pager_log)
     except PolicyFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -81,7 +85,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(slack_log=args.slack_log, pager_log=args.pager_log, database_url=args.db or "")
+    return run_demo(slack_log=args.slack_log, pager_log=args.pager_log)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,11 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--pager-log", metavar="FILE", help="write every request Baton sent to a pager (JSON lines)"
         )
-        p.add_argument(
-            "--db",
-            metavar="URL",
-            help="keep the run's database here (e.g. sqlite:///run.db) to report on it afterwards",
-        )
 
     from importlib import import_module
 
@@ -138,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_module("bot.commands.backtest").add_parser(sub)
     import_module("bot.commands.report").add_parser(sub)
     import_module("bot.commands.train").add_parser(sub)
+    import_module("bot.commands.explain").add_parser(sub)
     return parser
 
 

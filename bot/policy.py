@@ -8,17 +8,16 @@ PolicyError with a path); this module turns that path into `file:line`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.customer_messages import DEFAULT as DEFAULT_MESSAGES
-from bot.customer_messages import CustomerMessages, parse_customer_messages
 from bot.domain.errors import PolicyError
 from bot.domain.model import CATEGORIES, TIERS
+from bot.domain.nlu import Classifier, load_classifier
 from bot.domain.sla_targets import DEFAULT_SLA, SlaTargets, parse_sla
 
 TOP_LEVEL_KEYS = (
@@ -31,8 +30,6 @@ TOP_LEVEL_KEYS = (
     "segments",
     "chains",
     "team_defaults",
-    "customer_messages",
-    "safety",
 )
 
 
@@ -80,7 +77,6 @@ class Policy:
     default_team: str
     engine: Any  # bot.domain.triggers.EngineConfig
     chains: Any = None  # bot.domain.chain.ChainsConfig
-    messages: CustomerMessages = DEFAULT_MESSAGES  # what the customer reads, per language
 
     def team_for(self, category: str) -> Team:
         return self.teams[self.routes.get(category, self.default_team)]
@@ -88,10 +84,16 @@ class Policy:
     def account_for_channel(self, channel: str) -> AccountEntry | None:
         return self.accounts.get(channel)
 
+    def with_classifier(self, classifier: Classifier | None) -> Policy:
+        """A copy whose trigger engine runs `classifier` (the judgment model) beside the rules."""
+        return replace(self, engine=self.engine.with_classifier(classifier))
+
+    def with_model(self) -> Policy:
+        """A copy running the packaged judgment model (loaded once, on first use)."""
+        return self.with_classifier(load_classifier())
+
     def with_accounts(self, accounts: Mapping[str, AccountEntry]) -> Policy:
         """A copy watching other customer channels (used by `baton simulate`)."""
-        from dataclasses import replace
-
         return replace(self, accounts=dict(accounts))
 
 
@@ -352,7 +354,6 @@ def build_policy(doc: Any, source: str) -> Policy:
         default_team=default,
         engine=_parse_engine(doc),
         chains=_parse_chains(doc),
-        messages=parse_customer_messages(doc),
     )
 
 

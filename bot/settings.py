@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     # Storage and policy
     database_url: str = "sqlite:///baton.db"
     baton_policy: str = ""  # path to the policy YAML; empty = the built-in default policy
+    baton_model: bool = True  # BATON_MODEL=false: phrase rules only, the judgment model is not loaded
 
     # HTTP server
     host: str = Field(default="0.0.0.0", alias="BATON_HOST")
@@ -35,11 +36,6 @@ class Settings(BaseSettings):
     pagerduty_api_url: str = "https://api.pagerduty.com"
     opsgenie_api_key: SecretStr = SecretStr("")
     opsgenie_api_url: str = "https://api.opsgenie.com"
-
-    # The customer's AI agent: a signed webhook when a person takes a thread over and hands it back
-    # (docs/ai-handoff.md). Optional: Slack message metadata tells the agent the same.
-    ai_webhook_url: str = Field(default="", alias="BATON_AI_WEBHOOK_URL")
-    ai_webhook_secret: SecretStr = Field(default=SecretStr(""), alias="BATON_AI_WEBHOOK_SECRET")
 
     # Account enrichment
     hubspot_token: SecretStr = SecretStr("")

@@ -393,11 +393,14 @@ class Metrics:
 # ---------------------------------------------------------------- the command
 
 
-def load_engine(policy: str | None) -> tuple[EngineConfig, str]:
-    """The policy's engine config and a name for it (the lead's loader reports file:line errors)."""
+def load_engine(policy: str | None, *, model: bool = True) -> tuple[EngineConfig, str]:
+    """The policy's engine config (with the packaged judgment model unless `model` is false) and a
+    name for it (the policy loader reports file:line errors)."""
     from bot.policy import load_policy
 
     loaded = load_policy(policy)
+    if model:
+        loaded = loaded.with_model()
     return loaded.engine, loaded.source
 
 
@@ -445,6 +448,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--now", default=None, help="time for conversations without any `ts` (ISO-8601; default: now)"
     )
     p.add_argument("--strict", action="store_true", help="exit 1 when any line is bad")
+    p.add_argument("--no-model", action="store_true", help="phrase rules only (without the judgment model)")
     p.set_defaults(func=run)
     return p
 
@@ -458,7 +462,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=err)
         return 1
     try:
-        config, source = load_engine(getattr(args, "policy", None))
+        config, source = load_engine(
+            getattr(args, "policy", None), model=not getattr(args, "no_model", False)
+        )
     except PolicyError as exc:
         print(f"error: {exc}", file=err)
         return 1

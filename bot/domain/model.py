@@ -17,6 +17,7 @@ ROLES: tuple[str, ...] = ("customer", "ai", "agent")
 URGENCIES: tuple[str, ...] = ("immediate", "queued")
 TIERS: tuple[str, ...] = ("enterprise", "mid-market", "self-serve")
 CATEGORIES: tuple[str, ...] = (
+    "safety",  # self-harm, danger, severe distress, bereavement: immediate in every segment
     "billing",
     "cancellation",
     "legal",
@@ -24,6 +25,7 @@ CATEGORIES: tuple[str, ...] = (
     "technical",
     "account",
     "security",
+    "compliance",  # SOC 2, HIPAA BAA, DPA, data residency
     "general",
 )
 

@@ -18,12 +18,13 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from bot.domain.errors import PolicyError
 from bot.domain.model import CATEGORIES
+from bot.domain.nlu.api import Classifier, Label
 from bot.domain.triggers.defaults import DEFAULTS
 from bot.domain.triggers.detectors import REGISTRY
 from bot.domain.triggers.spec import DetectorKind, Family, TriggerSpec
@@ -61,6 +62,7 @@ TRIGGER_KEYS = (
     "regex",
     "unless",
     "params",
+    "label",
 )
 SEGMENT_KEYS = ("min_mrr", "label")
 
@@ -78,8 +80,25 @@ class EngineConfig:
 
     triggers: tuple[TriggerSpec, ...]
     segments: tuple[SegmentSpec, ...]
-    fingerprint: str  # changes when the effective policy changes: stored analyses older than it are stale
+    fingerprint: str  # changes when the policy or the model changes: stored analyses older than it are stale
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The judgment model the engine is handed (None: rules only; `detector: model` triggers never fire).
+    classifier: Classifier | None = field(default=None, compare=False, repr=False)
+    policy_fingerprint: str = ""  # the policy's part of `fingerprint`
+
+    @property
+    def model_version(self) -> str:
+        return self.classifier.version if self.classifier is not None else ""
+
+    def with_classifier(self, classifier: Classifier | None) -> EngineConfig:
+        """This configuration run with `classifier` (its version becomes part of the fingerprint)."""
+        if classifier is self.classifier:
+            return self
+        policy_fp = self.policy_fingerprint or self.fingerprint
+        if classifier is None:
+            return replace(self, classifier=None, fingerprint=policy_fp, policy_fingerprint=policy_fp)
+        fp = hashlib.sha256(f"{policy_fp}|{classifier.version}".encode()).hexdigest()[:16]
+        return replace(self, classifier=classifier, fingerprint=fp, policy_fingerprint=policy_fp)
 
     def trigger(self, trigger_id: str) -> TriggerSpec:
         for t in self.triggers:
@@ -111,6 +130,29 @@ def _merge(base: Mapping[str, Any] | None, over: Mapping[str, Any]) -> dict[str,
         else:
             out[key] = value
     return out
+
+
+def _label(body: Mapping[str, Any], needed: bool, detector: str, path: Path) -> Label | None:
+    labels = ", ".join(Label)
+    if "label" not in body:
+        if needed:
+            raise PolicyError(path, f"detector {detector!r} needs a `label`", "allowed: " + labels)
+        return None
+    if not needed:
+        raise PolicyError(
+            (*path, "label"),
+            f"detector {detector!r} takes no `label`",
+            "use `detector: model` to read a label",
+        )
+    value = body["label"]
+    if value not in tuple(Label):
+        close = difflib.get_close_matches(str(value), list(Label), n=1)
+        raise PolicyError(
+            (*path, "label"),
+            f"unknown label {value!r}",
+            (f"did you mean {str(close[0])!r}? " if close else "") + "allowed: " + labels,
+        )
+    return Label(value)
 
 
 def _parse_trigger(
@@ -183,6 +225,7 @@ def _parse_trigger(
             (*path, "reason"), f"is {len(reason)} characters long", "at most 150: it goes on the card"
         )
 
+    label = _label(body, unit.needs_label, str(detector), path)
     params_raw = expect_mapping(body.get("params", {}), (*path, "params"), "params")
     allowed = unit.params
     check_keys(
@@ -247,6 +290,7 @@ def _parse_trigger(
         params=params,
         matcher=matcher,
         order=order,
+        label=label,
     )
 
 
@@ -290,6 +334,7 @@ def _build(
         segments=segments,
         fingerprint=fp,
         raw={"triggers": merged_doc, "segments": segments_doc},
+        policy_fingerprint=fp,
     )
 
 
@@ -309,12 +354,17 @@ def default_engine_config() -> EngineConfig:
     return _build(doc["triggers"], doc["segments"], None)
 
 
-def parse_engine_config(doc: Mapping[str, Any]) -> EngineConfig:
+def parse_engine_config(doc: Mapping[str, Any], classifier: Classifier | None = None) -> EngineConfig:
     """Parse the `triggers:` and `segments:` sections of a whole policy document.
 
     A missing section takes the built-in defaults; a given `triggers:` section overrides the defaults
-    per trigger id (see the module docstring). Raises PolicyError(path, message, hint).
+    per trigger id (see the module docstring). `classifier` is the judgment model the engine runs
+    (None: phrase rules only). Raises PolicyError(path, message, hint).
     """
+    return _parse(doc).with_classifier(classifier)
+
+
+def _parse(doc: Mapping[str, Any]) -> EngineConfig:
     if not isinstance(doc, Mapping):
         raise PolicyError((), f"the policy must be a mapping, got {type_name(doc)}")
     defaults = _default_doc()

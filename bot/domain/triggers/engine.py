@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from bot.domain.model import CATEGORIES, Account, Decision, Evidence, FiredTrigger, Message, Urgency
-from bot.domain.triggers.analysis import Hit, MessageAnalysis
+from bot.domain.nlu import Classifier, visible_text
+from bot.domain.triggers.analysis import LIKELY, UNDETERMINED, Hit, MessageAnalysis
 from bot.domain.triggers.config import EngineConfig
 from bot.domain.triggers.detectors import REGISTRY, ConversationView, MessageInput
 from bot.domain.triggers.detectors.base import head as _head
 from bot.domain.triggers.detectors.base import to_utc
+from bot.domain.triggers.matching import unquoted
 from bot.domain.triggers.sentiment import compound
 from bot.domain.triggers.spec import DetectorKind, TriggerSpec
 from bot.domain.triggers.text import fingerprint, normalise, shout_ratio
@@ -30,7 +33,9 @@ __all__ = ["analyse", "decide", "evaluate", "to_utc"]
 MAX_ANALYSED_CHARS = 20_000
 # Which category wins a tie, most specific first.
 CATEGORY_PRIORITY: tuple[str, ...] = (
+    "safety",
     "legal",
+    "compliance",
     "privacy",
     "security",
     "billing",
@@ -84,8 +89,12 @@ def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
         return MessageAnalysis(ref=message.ref, role=message.role, config=config.fingerprint, confidence=conf)
 
     raw = _clip(message.text or "")
-    norm = normalise(raw)
-    msg = MessageInput(raw=raw, norm=norm)
+    # The rules read what the customer says themselves: quoted and reported speech, forwarded text and
+    # code blocks are left out ("one of my customers wrote 'I want a lawyer'" is no legal threat).
+    visible = visible_text(raw)
+    words = unquoted(visible)
+    norm = normalise(words)
+    msg = MessageInput(raw=words, norm=norm)
     hits: list[Hit] = []
     counts: dict[str, int] = {}
     for spec in config.triggers:
@@ -97,22 +106,46 @@ def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
             n = unit.hint(spec, msg)
             if n:
                 counts[spec.category] = counts.get(spec.category, 0) + n
-    ratio, letters = shout_ratio(raw)
+    ratio, letters = shout_ratio(visible)
     fp, content_words = fingerprint(norm.tokens)
+    model = _model_view(config.classifier, raw)  # the model applies the same visible_text() itself
+    # VADER knows English only: no sentiment for a message the model says is in another language.
+    english = model.get("language", UNDETERMINED) in ("en", UNDETERMINED)
     return MessageAnalysis(
         ref=message.ref,
         role=message.role,
         config=config.fingerprint,
         hits=tuple(hits),
         categories=tuple((c, counts[c]) for c in CATEGORIES if c in counts),
-        sentiment=compound(raw),
+        sentiment=compound(visible) if visible.strip() and english else None,
         shout=round(ratio, 4),
         letters=letters,
         fingerprint=fp,
         words=content_words,
         resolved=not _RESOLUTION_WORDS.isdisjoint(norm.words) and bool(_RESOLVED.search(norm.text)),
         head=_head(raw),
+        **model,
     )
+
+
+def _model_view(classifier: Classifier | None, text: str) -> dict[str, Any]:
+    """The model's scores, language, evidence sentences and meaning vector, as stored on the analysis."""
+    if classifier is None:
+        return {}
+    pred = classifier.predict(text)
+    scores = tuple((str(label), round(float(p), 3)) for label, p in pred.scores.items())
+    evidence = tuple(
+        (str(label), _head(pred.evidence.get(label, ""), 200))
+        for label, p in pred.scores.items()
+        if p >= LIKELY
+    )
+    return {
+        "model": classifier.version,
+        "scores": scores,
+        "evidence": evidence,
+        "language": pred.language or UNDETERMINED,
+        "vector": tuple(round(float(x), 4) for x in pred.vector),
+    }
 
 
 # ---------------------------------------------------------------- decide
@@ -152,14 +185,21 @@ def decide(
     """The decision for a conversation at `now`, from per-message analyses (cheap; pure; deterministic)."""
     now = to_utc(now)
     conv = _fresh(history, config)
+    language = next(
+        (a.language for _, a in reversed(conv) if a.role == "customer" and a.language != UNDETERMINED),
+        UNDETERMINED,
+    )
     # A human agent's reply answers what came before it: signals are read from the messages after it.
     last_agent = max((i for i, (_, a) in enumerate(conv) if a.role == "agent"), default=-1)
     conv = conv[last_agent + 1 :]
     customers = [(m, a) for m, a in conv if a.role == "customer"]
     hits: dict[str, list[tuple[Message, Hit]]] = {}
+    labels: dict[str, list[tuple[Message, MessageAnalysis, float]]] = {}
     for m, a in customers:
         for h in a.hits:
             hits.setdefault(h.trigger, []).append((m, h))
+        for label, _ in a.evidence:  # the labels it scored at least LIKELY
+            labels.setdefault(label, []).append((m, a, a.score(label)))
     segment = config.segment_of(account.tier, account.mrr)
 
     contexts: list[tuple[TriggerSpec, str]] = []
@@ -172,7 +212,7 @@ def decide(
     effective = SEGMENT_ORDER[min(len(SEGMENT_ORDER) - 1, SEGMENT_ORDER.index(segment) + shift)]
     raise_urgency = any(spec.param("raise_urgency", segment) for spec, _ in contexts)
 
-    view = ConversationView(conv=conv, customers=customers, hits=hits, contexts=contexts)
+    view = ConversationView(conv=conv, customers=customers, hits=hits, contexts=contexts, labels=labels)
     signals: list[FiredTrigger] = []
     for spec in config.triggers:
         unit = REGISTRY[spec.detector]
@@ -182,7 +222,8 @@ def decide(
         if fired is not None:
             signals.append(fired)
     order = {spec.id: spec.order for spec in config.triggers}
-    signals.sort(key=lambda t: (_URGENCY_RANK[t.urgency], order[t.id]))
+    # Safety leads (the card shows it first), then immediate before queued, then the policy's order.
+    signals.sort(key=lambda t: (t.category != "safety", _URGENCY_RANK[t.urgency], order[t.id]))
 
     notes = [f"segment: {segment}" + (f" (thresholds of {effective})" if effective != segment else "")]
     prefer = ""
@@ -208,10 +249,17 @@ def decide(
 
     category = _category(signals, customers)
     if not signals:
-        return Decision(escalate=False, category=category, prefer_agent=prefer, notes=tuple(notes))
-    top: Urgency = (
-        "immediate" if raise_urgency or any(t.urgency == "immediate" for t in signals) else "queued"
-    )
+        return Decision(
+            escalate=False,
+            category=category,
+            prefer_agent=prefer,
+            notes=tuple(notes),
+            language=language,
+            model_version=config.model_version,
+        )
+    specs = {spec.id: spec for spec in config.triggers}
+    raised = raise_urgency and any(not REGISTRY[specs[t.id].detector].context_only for t in signals)
+    top: Urgency = "immediate" if raised or any(t.urgency == "immediate" for t in signals) else "queued"
     return Decision(
         escalate=True,
         category=category,
@@ -219,6 +267,8 @@ def decide(
         triggers=tuple(signals) + tuple(business),
         prefer_agent=prefer,
         notes=tuple(notes),
+        language=language,
+        model_version=config.model_version,
     )
 
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.domain.triggers.analysis import Hit
 from bot.domain.triggers.phrases import negates_wish
 from bot.domain.triggers.spec import TriggerSpec
 from bot.domain.triggers.text import CLAUSE_PUNCT, Normalised
+
+# Words in double quotes inside a sentence are someone's words or a name ('clicked "cancel my
+# subscription"', 'an article titled "What to do if your account was hacked"'): the phrase rules skip
+# them. (Quoted lines, reported speech, forwarded text and code are already gone: visible_text().)
+_QUOTED = re.compile(r"[\"“„«]([^\"“”„«»\n]{3,400})[\"”“»]")
+
+
+def unquoted(text: str) -> str:
+    return _QUOTED.sub(" ", text) if '"' in text or "“" in text or "«" in text or "„" in text else text
 
 
 def _head(text: str, limit: int) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.nlu.api import Label
 from bot.domain.triggers.values import PerSegment, PhraseMatcher
 
 
@@ -26,6 +27,10 @@ class DetectorKind(StrEnum):
     RENEWAL_SOON = "renewal_soon"
     AT_RISK = "at_risk"
     COOLING_PERIOD = "cooling_period"
+    MODEL = "model"
+    FRUSTRATION_TREND = "frustration_trend"
+    FAILED_ATTEMPTS = "failed_attempts"
+    CONTEXT_PROBLEM = "context_problem"
 
 
 class Family(StrEnum):
@@ -51,6 +56,7 @@ class TriggerSpec:
     params: Mapping[str, PerSegment]
     matcher: PhraseMatcher | None = None
     order: int = 0
+    label: Label | None = None  # `detector: model`: the model label this trigger reads
 
     def param(self, name: str, segment: str) -> Any:
         return self.params[name].get(segment)

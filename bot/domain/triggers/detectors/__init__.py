@@ -11,9 +11,13 @@ from collections.abc import Mapping
 from bot.domain.triggers.detectors.ai_confidence import AiConfidence
 from bot.domain.triggers.detectors.at_risk import AtRisk
 from bot.domain.triggers.detectors.base import ConversationView, Detector, MessageInput
+from bot.domain.triggers.detectors.context_problem import ContextProblem
 from bot.domain.triggers.detectors.cooling_period import CoolingPeriod
+from bot.domain.triggers.detectors.failed_attempts import FailedAttempts
+from bot.domain.triggers.detectors.frustration_trend import FrustrationTrend
 from bot.domain.triggers.detectors.high_value import HighValue
 from bot.domain.triggers.detectors.human_request import HumanRequest
+from bot.domain.triggers.detectors.model_label import ModelLabel
 from bot.domain.triggers.detectors.new_account import NewAccount
 from bot.domain.triggers.detectors.phrases import Phrases
 from bot.domain.triggers.detectors.profanity import Profanity
@@ -38,6 +42,10 @@ _UNITS: tuple[Detector, ...] = (
     RenewalSoon(),
     AtRisk(),
     CoolingPeriod(),
+    ModelLabel(),
+    FrustrationTrend(),
+    FailedAttempts(),
+    ContextProblem(),
 )
 
 REGISTRY: Mapping[DetectorKind, Detector] = {unit.kind: unit for unit in _UNITS}

@@ -39,10 +39,11 @@ class AiConfidence(Detector):
                         detail=f"AI confidence {a.confidence:.2f} < {threshold:.2f}",
                     )
                 )
+                ev = ev[-3:]  # only the latest are shown
             if a.confidence < low:
                 run.append((m, a))
                 if len(run) >= len(best_run):
-                    best_run = list(run)
+                    best_run = run  # the same list while the run goes on: no copy per answer
             else:
                 run = []
         if len(best_run) >= need:

@@ -61,6 +61,8 @@ class ConversationView:
     customers: Sequence[Turn]
     hits: Mapping[str, Sequence[tuple[Message, Hit]]]
     contexts: Sequence[tuple[TriggerSpec, str]] = field(default_factory=tuple)
+    # model label -> the customer turns that scored it at least LIKELY (in order), with the score
+    labels: Mapping[str, Sequence[tuple[Message, MessageAnalysis, float]]] = field(default_factory=dict)
 
 
 def fired(spec: TriggerSpec, segment: str, evidence: Sequence[Evidence]) -> FiredTrigger:
@@ -83,6 +85,9 @@ class Detector:
     business: ClassVar[bool] = False  # a business context: never escalates on its own
     word_lists: ClassVar[bool] = False  # takes `phrases`, `regex` and `unless`
     hints: ClassVar[bool] = False  # with `escalate: false`, hints the conversation's category
+    needs_label: ClassVar[bool] = False  # reads a model label: the trigger must name one (`label:`)
+    # fires only because of a business context: that context's `raise_urgency` does not apply to it
+    context_only: ClassVar[bool] = False
 
     def scan(self, spec: TriggerSpec, msg: MessageInput) -> Iterable[Hit]:
         return ()
