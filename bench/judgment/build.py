@@ -28,7 +28,11 @@ FAMILIES_ESCALATE = (
 )  # fmt: skip
 FAMILIES_NOT = ("routine", "tricky_routine", "business_context")
 LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
-CATEGORIES = ("billing", "cancellation", "legal", "privacy", "technical", "account", "security", "general")
+CATEGORIES = (
+    "safety", "billing", "cancellation", "legal", "privacy", "technical", "account", "security", "compliance", "general",
+)  # fmt: skip
+# The category a family's conversations are labelled with when the source block names none.
+FAMILY_CATEGORY = {"safety": "safety", "compliance": "compliance"}
 ROLE = {"C": "customer", "A": "ai", "G": "agent"}
 BASE = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday; conversations spread over four weeks
 # Dev/test pattern inside each stratum (family, subfamily, direction), in source order: 3 of 5 to dev.
@@ -185,8 +189,9 @@ def build() -> dict[str, list[str]]:
                 messages.append(m)
                 t += timedelta(minutes=1 if role == "customer" else 2)
             label: dict[str, Any] = {"escalate": b.escalate}
-            if b.category:
-                label["category"] = b.category
+            category = b.category or (FAMILY_CATEGORY.get(b.family) if b.escalate else None)
+            if category:
+                label["category"] = category
             tags: dict[str, Any] = {
                 "family": b.family,
                 "language": b.language,
