@@ -172,6 +172,8 @@ class CardView:
     sla_note: str = ""
     external_customer: bool = True
     prefer_agent: str = ""  # cooling period: who handled this account last
+    language: str = ""  # the language the customer writes in, by name ("Spanish"); "" when unknown
+    ai_after_handoff: int = 0  # AI agent messages in the thread after Baton told it to stand back
 
 
 def _user(user: str) -> str:
@@ -276,6 +278,16 @@ def build_card(view: CardView) -> dict[str, Any]:
             ],
         },
     ]
+    if view.ai_after_handoff:
+        n = view.ai_after_handoff
+        kept = (
+            f":warning: *The AI kept answering after the handoff* ({n} message{'s' if n > 1 else ''}):"
+            " check what the customer was told."
+        )
+        blocks.append({"type": "context", "elements": [_mrkdwn(kept)]})
+    if view.language:
+        writes = f":speech_balloon: Customer writes in *{escape(view.language)}*"
+        blocks.append({"type": "context", "elements": [_mrkdwn(cut(writes, TEXT_LIMIT))]})
     if view.prefer_agent:
         handled = f":leftwards_arrow_with_hook: Previously handled by {_user(view.prefer_agent)}"
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(handled, TEXT_LIMIT))]})

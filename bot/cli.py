@@ -71,7 +71,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     try:
         scenario = load_scenario(args.scenario)
-        result = run_scenario(scenario, slack_log=args.slack_log, pager_log=args.pager_log)
+        result = run_scenario(
+            scenario, slack_log=args.slack_log, pager_log=args.pager_log, database_url=args.db or ""
+        )
     except PolicyFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -85,7 +87,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(slack_log=args.slack_log, pager_log=args.pager_log)
+    return run_demo(slack_log=args.slack_log, pager_log=args.pager_log, database_url=args.db or "")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--pager-log", metavar="FILE", help="write every request Baton sent to a pager (JSON lines)"
+        )
+        p.add_argument(
+            "--db",
+            metavar="URL",
+            help="keep the run's database here (e.g. sqlite:///run.db) to report on it afterwards",
         )
 
     from importlib import import_module

@@ -98,13 +98,17 @@ def print_result(result: SimResult, *, verbose: bool = True) -> None:
     print(f"\n{passed} passed, {len(result.expectations) - passed} failed")
 
 
-def run_demo(*, slack_log: str | Path | None = None, pager_log: str | Path | None = None) -> int:
+def run_demo(
+    *, slack_log: str | Path | None = None, pager_log: str | Path | None = None, database_url: str = ""
+) -> int:
     text = resources.files("bot.scenarios").joinpath("demo.yaml").read_text(encoding="utf-8")
     scenario = parse_scenario_text(
         text, "built-in demo scenario", Path(str(resources.files("bot.scenarios")))
     )
-    result = run_scenario(scenario, slack_log=slack_log, pager_log=pager_log)
+    result = run_scenario(scenario, slack_log=slack_log, pager_log=pager_log, database_url=database_url)
     print_result(result, verbose=True)
+    if database_url:
+        print(f"The run's database is kept: baton report --db {database_url} --since 90d")
     if slack_log:
         print(f"Slack Web API calls written to {slack_log}")
     return 0 if result.passed else 1

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from bot.customer_messages import DEFAULT as DEFAULT_MESSAGES
+from bot.customer_messages import CustomerMessages, parse_customer_messages
 from bot.domain.errors import PolicyError
 from bot.domain.model import CATEGORIES, TIERS
 from bot.domain.nlu import Classifier, load_classifier
@@ -30,6 +32,8 @@ TOP_LEVEL_KEYS = (
     "segments",
     "chains",
     "team_defaults",
+    "customer_messages",
+    "safety",
 )
 
 
@@ -77,6 +81,7 @@ class Policy:
     default_team: str
     engine: Any  # bot.domain.triggers.EngineConfig
     chains: Any = None  # bot.domain.chain.ChainsConfig
+    messages: CustomerMessages = DEFAULT_MESSAGES  # what the customer reads, per language
 
     def team_for(self, category: str) -> Team:
         return self.teams[self.routes.get(category, self.default_team)]
@@ -354,6 +359,7 @@ def build_policy(doc: Any, source: str) -> Policy:
         default_team=default,
         engine=_parse_engine(doc),
         chains=_parse_chains(doc),
+        messages=parse_customer_messages(doc),
     )
 
 

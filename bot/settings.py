@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     opsgenie_api_key: SecretStr = SecretStr("")
     opsgenie_api_url: str = "https://api.opsgenie.com"
 
+    # The customer's AI agent: a signed webhook when a person takes a thread over and hands it back
+    # (docs/ai-handoff.md). Optional: Slack message metadata tells the agent the same.
+    ai_webhook_url: str = Field(default="", alias="BATON_AI_WEBHOOK_URL")
+    ai_webhook_secret: SecretStr = Field(default=SecretStr(""), alias="BATON_AI_WEBHOOK_SECRET")
+
     # Account enrichment
     hubspot_token: SecretStr = SecretStr("")
     hubspot_api_url: str = "https://api.hubapi.com"

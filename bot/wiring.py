@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from slack_bolt import App
 from slack_sdk import WebClient
 
@@ -17,6 +18,7 @@ from bot.flows.registry import EFFECTS
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
 from bot.web import make_wsgi
+from integrations.ai_agent import AiAgentWebhook
 from storage.db import make_engine, migrate
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,15 @@ def integrations_from_settings(settings: Settings) -> tuple[Any, dict[str, Any],
     return accounts, pagers, sources
 
 
+def ai_webhook_from_settings(settings: Settings) -> AiAgentWebhook | None:
+    if not settings.ai_webhook_url:
+        return None
+    secret = settings.ai_webhook_secret.get_secret_value()
+    if not secret:
+        raise ValueError("BATON_AI_WEBHOOK_URL is set without BATON_AI_WEBHOOK_SECRET: the webhook is always signed")
+    return AiAgentWebhook(httpx.Client(timeout=10.0), settings.ai_webhook_url, secret)
+
+
 def build(
     settings: Settings,
     *,
@@ -117,6 +128,7 @@ def build(
         pagers=pagers if pagers is not None else {},
         oncall_sources=oncall_sources if oncall_sources is not None else {},
         sweep_seconds=settings.sweep_seconds,
+        ai_webhook=ai_webhook_from_settings(settings),
         effects=EFFECTS,
     )
     executor = TrackingExecutor(max_workers=settings.workers)

@@ -25,6 +25,7 @@ OUTAGE_WINDOW = timedelta(minutes=10)
 LATE_CAP = timedelta(minutes=5)
 # A server asking for more than this is honoured only up to it: a page must not wait for hours.
 MAX_RETRY_AFTER = timedelta(hours=1)
+MIN_RETRY_AFTER = timedelta(seconds=1)  # "Retry-After: 0" must not become a busy loop
 
 
 def backoff(
@@ -43,7 +44,7 @@ def backoff(
     if attempt < 1:
         raise ValueError("attempt counts failed attempts and starts at 1")
     if retry_after is not None and math.isfinite(retry_after) and retry_after >= 0:
-        return min(timedelta(seconds=retry_after), MAX_RETRY_AFTER)
+        return min(max(timedelta(seconds=retry_after), MIN_RETRY_AFTER), MAX_RETRY_AFTER)
     cap = EARLY_CAP if failing_for < OUTAGE_WINDOW else LATE_CAP
     exp = min(attempt - 1, 64)  # keep the float finite; the cap bites long before
     full = min(base.total_seconds() * FACTOR**exp, cap.total_seconds())

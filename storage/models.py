@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -53,6 +54,11 @@ class TimelineKind(StrEnum):
     ONCALL_DM = "oncall_dm"
     MANAGER_NOTIFIED = "manager_notified"
     OPENING_SUMMARY_POSTED = "opening_summary_posted"
+    CUSTOMER_TOLD_RESOLVED = "customer_told_resolved"  # the thread handed back to the AI agent
+    AI_AFTER_HANDOFF = "ai_after_handoff"  # the AI kept answering after the handoff
+    AI_WEBHOOK_DELIVERED = "ai_webhook_delivered"
+    AI_WEBHOOK_REFUSED = "ai_webhook_refused"
+    AI_WEBHOOK_SKIPPED = "ai_webhook_skipped"
 
 
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:
@@ -167,6 +173,13 @@ class Escalation(SQLModel, table=True):
     steps_done: int = Field(default=0)
     next_step_at: datetime | None = _utc(index=True)
     sla_note: str = Field(default="", max_length=300)  # what the card says about the chain
+
+    # Paging state the flows decide on (kept here, never parsed back out of the timeline):
+    page_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    # ^ the dedup key of the page the pager accepted (or the surge incident it joined)
+    paged_at: datetime | None = _utc()  # on-call was paged (pager or, without one, the DM)
+    chain_page_requested: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    after_hours_page_requested: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class TimelineEvent(SQLModel, table=True):

@@ -182,6 +182,48 @@ def pickups_of_team(
     return [(opened, claimed) for opened, claimed in session.exec(query) if claimed is not None]
 
 
+def mark_paged(esc: Escalation, at: datetime, key: str = "") -> None:
+    """On-call was paged (the pager accepted `key`, or joined that surge incident; no key: the DM was the page)."""
+    esc.paged_at = esc.paged_at or at
+    if key:
+        esc.page_key = key
+
+
+def surge_key_among(session: Session, team: str, since: datetime, until: datetime, prefix: str) -> str:
+    """The surge incident (dedup key starting with `prefix`) that a team's open escalations opened in
+    [since, until] were last paged under; "" when none."""
+    found = session.exec(
+        select(Escalation.page_key)
+        .where(
+            Escalation.team == team,
+            Escalation.status == OPEN,
+            col(Escalation.opened_at) >= since,
+            col(Escalation.opened_at) <= until,
+            col(Escalation.page_key).startswith(prefix),
+        )
+        .order_by(col(Escalation.paged_at).desc(), col(Escalation.id).desc())
+        .limit(1)
+    ).first()
+    return found or ""
+
+
+def others_on_page(session: Session, team: str, key: str, exclude: int) -> bool:
+    """Is another open escalation of the team still riding on the page `key`?"""
+    return (
+        session.exec(
+            select(Escalation.id)
+            .where(
+                Escalation.team == team,
+                Escalation.status == OPEN,
+                Escalation.page_key == key,
+                Escalation.id != exclude,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
 def insert_escalation(session: Session, esc: Escalation) -> Escalation | None:
     """Open an escalation; None when the conversation already has an active one (the database decides)."""
     try:
@@ -359,18 +401,6 @@ def log(
     session.add(TimelineEvent(escalation_id=esc_id, at=at, kind=kind, actor=actor, detail=detail))
 
 
-def page_keys(session: Session, esc_ids: Sequence[int]) -> list[str]:
-    """The dedup keys of the pages (accepted or joined) of these escalations, oldest first."""
-    if not esc_ids:
-        return []
-    rows = session.exec(
-        select(TimelineEvent.detail)
-        .where(TimelineEvent.kind == TimelineKind.PAGED, col(TimelineEvent.escalation_id).in_(list(esc_ids)))
-        .order_by(col(TimelineEvent.id))
-    )
-    return [str(d["dedup_key"]) for d in rows if d.get("dedup_key")]
-
-
 def timeline(session: Session, esc_id: int) -> list[TimelineEvent]:
     return list(
         session.exec(
@@ -485,6 +515,11 @@ def next_due(session: Session, now: datetime) -> datetime | None:
     if dirty is not None:
         candidates.append(now)
     return min(candidates) if candidates else None
+
+
+def next_outbox_due(session: Session) -> datetime | None:
+    """When the earliest pending outbox item is due (the retry wake-up)."""
+    return session.exec(select(func.min(OutboxItem.next_attempt_at)).where(PENDING)).one()
 
 
 def outbox_items(session: Session, esc_id: int, kind: str, *, attempted: bool = False) -> list[OutboxItem]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -72,12 +73,14 @@ def _month_start(at: datetime, tz: ZoneInfo) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
+_TICK = timedelta(microseconds=1)
 _DAYS = re.compile(r"^(\d{1,4})\s*d(?:ays?)?$")
 
 
 def parse_period(text: str, now: datetime, tz: ZoneInfo | None = None) -> Period:
     """`7d`, `30d`, `90d` (any N days), `this month`, `last month`; months in the given time zone."""
     tz = tz or ZoneInfo("UTC")
+    now = now + _TICK  # periods end at `now` inclusive: what happened this very moment counts
     word = " ".join(text.lower().split()) or "30d"
     m = _DAYS.match(word)
     if m:
@@ -155,6 +158,53 @@ def business_seconds(h: TeamHours | None, start: datetime, end: datetime) -> flo
     return total
 
 
+class BusinessClock:
+    """Business seconds between any two instants (epoch seconds) in a span, in O(log n) each: the
+    team's opening intervals over the span are laid out once with their cumulative open time, so a
+    report over tens of thousands of escalations does not walk the calendar for each one."""
+
+    def __init__(self, h: TeamHours | None, start: float, end: float) -> None:
+        self.h = h
+        self.lo, self.hi = start, end
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+        self.before: list[float] = []  # open seconds before each interval starts
+        if h is None:
+            return
+        day = datetime.fromtimestamp(start, h.tz).date()
+        last = datetime.fromtimestamp(end, h.tz).date()
+        total = 0.0
+        while day <= last:
+            if h.holiday_name(day) is None:
+                for a_min, b_min in h.windows[day.weekday()]:
+                    a, b = _at(h.tz, day, a_min).timestamp(), _at(h.tz, day, b_min).timestamp()
+                    if b > a:
+                        self.starts.append(a)
+                        self.ends.append(b)
+                        self.before.append(total)
+                        total += b - a
+            day += timedelta(days=1)
+
+    def _open_until(self, t: float) -> float:
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            return 0.0
+        return self.before[i] + min(t, self.ends[i]) - self.starts[i]
+
+    def seconds(self, start: float, end: float) -> float:
+        if end <= start:
+            return 0.0
+        if self.h is None:
+            return end - start
+        if start < self.lo or end > self.hi:  # outside the laid-out span: walk the calendar
+            return business_seconds(self.h, _dt(start), _dt(end))
+        return self._open_until(end) - self._open_until(start)
+
+
+def _dt(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
 def _at(tz: ZoneInfo, day: Any, minutes: int) -> datetime:
     base = datetime(day.year, day.month, day.day, tzinfo=tz)
     if minutes >= 24 * 60:
@@ -167,19 +217,20 @@ def _at(tz: ZoneInfo, day: Any, minutes: int) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class EscalationRow:
-    """What a report needs of one escalation (storage reads these with one query)."""
+    """What a report needs of one escalation (storage reads these with one query). Times are epoch
+    seconds (UTC): a report does arithmetic on tens of thousands of them."""
 
     id: int
-    opened_at: datetime
+    opened: float
     team: str
     tier: str
     category: str
     language: str
     urgency: str
     trigger: str  # the trigger that opened it
-    first_customer_at: datetime | None
-    claimed_at: datetime | None
-    resolved_at: datetime | None
+    first_customer: float | None  # when the customer started asking
+    claimed: float | None
+    resolved: float | None
     needed: str  # "" (no answer), yes, no, partly
     csat: int | None = None
 
@@ -239,74 +290,78 @@ def compute(
     rows: Sequence[EscalationRow], *, watched: int, period: Period, targets: Targets, daily: bool = False
 ) -> Figures:
     """All figures for the escalations opened in `period` (rows are those escalations)."""
-    end = period.end
-    tte = [
-        (r.opened_at - r.first_customer_at).total_seconds()
-        for r in rows
-        if r.first_customer_at is not None and r.first_customer_at <= r.opened_at
-    ]
-    claimed = [r for r in rows if r.claimed_at is not None]
-    pickup = [(r.claimed_at - r.opened_at).total_seconds() for r in claimed if r.claimed_at]
-    pickup_b = [
-        business_seconds(targets.hours(r.team), r.opened_at, r.claimed_at) for r in claimed if r.claimed_at
-    ]
-    sla_due = sla_met = 0
+    end = period.end.timestamp()
+    clocks: dict[str, BusinessClock] = {}
+    span_start = min((r.opened for r in rows), default=end)
+    span_end = max([end, *(r.claimed for r in rows if r.claimed is not None)])
+
+    def biz(team: str, a: float, b: float) -> float:
+        clock = clocks.get(team)
+        if clock is None:
+            clock = clocks[team] = BusinessClock(targets.hours(team), span_start, span_end)
+        return clock.seconds(a, b)
+
+    tte = [r.opened - r.first_customer for r in rows if r.first_customer is not None and r.first_customer <= r.opened]
+    pickup: list[float] = []
+    pickup_b: list[float] = []
+    handle: list[float] = []
+    sla_due = sla_met = abandoned = resolved = answered = needed = 0
+    scores: list[int] = []
     for r in rows:
         target = targets.pickup(r.team, r.urgency)
-        if r.claimed_at is not None:
-            took = (
-                business_seconds(targets.hours(r.team), r.opened_at, r.claimed_at)
-                if targets.business(r.team)
-                else (r.claimed_at - r.opened_at).total_seconds()
-            )
+        business = targets.business(r.team)
+        if r.claimed is not None:
+            wall = r.claimed - r.opened
+            in_hours = biz(r.team, r.opened, r.claimed)
+            pickup.append(wall)
+            pickup_b.append(in_hours)
             sla_due += 1
-            sla_met += took <= target
+            sla_met += (in_hours if business else wall) <= target
+            if r.resolved is not None:
+                handle.append(r.resolved - r.claimed)
         else:
-            waited = (
-                business_seconds(targets.hours(r.team), r.opened_at, end)
-                if targets.business(r.team)
-                else (end - r.opened_at).total_seconds()
-            )
-            if waited > target:
-                sla_due += 1
-    handle = [(r.resolved_at - r.claimed_at).total_seconds() for r in rows if r.claimed_at and r.resolved_at]
-    resolved = [r for r in rows if r.resolved_at is not None]
-    answered = [r for r in rows if r.needed]
-    needed = sum(1 for r in answered if r.needed in (Needed.YES, Needed.PARTLY))
-    scores = [r.csat for r in rows if r.csat is not None]
-    abandoned = sum(
-        1
-        for r in rows
-        if r.claimed_at is None and (r.resolved_at is not None or end - r.opened_at >= ABANDON_AFTER)
-    )
-    per_day: list[tuple[str, int, float | None]] = []
-    if daily:
-        by_day: dict[str, list[EscalationRow]] = {}
-        for r in rows:
-            by_day.setdefault(r.opened_at.astimezone(UTC).date().isoformat(), []).append(r)
-        day = period.start.astimezone(UTC).date()
-        last_day = (end - timedelta(microseconds=1)).astimezone(UTC).date()
-        while day <= last_day:
-            key = day.isoformat()
-            todays = by_day.get(key, [])
-            waits = [(r.claimed_at - r.opened_at).total_seconds() for r in todays if r.claimed_at]
-            per_day.append((key, len(todays), quantiles(waits).p90))
-            day += timedelta(days=1)
+            waited = biz(r.team, r.opened, end) if business else end - r.opened
+            sla_due += waited > target
+            abandoned += r.resolved is not None or end - r.opened >= ABANDON_AFTER.total_seconds()
+        resolved += r.resolved is not None
+        if r.needed:
+            answered += 1
+            needed += r.needed in (Needed.YES, Needed.PARTLY)
+        if r.csat is not None:
+            scores.append(r.csat)
     return Figures(
         escalations=len(rows),
         watched=watched,
         rate=Ratio(len(rows), watched),
-        accuracy=Ratio(needed, len(answered)),
-        feedback=Ratio(len(answered), len(resolved)),
+        accuracy=Ratio(needed, answered),
+        feedback=Ratio(answered, resolved),
         time_to_escalation=quantiles(tte),
         pickup=quantiles(pickup),
         pickup_business=quantiles(pickup_b),
         sla=Ratio(sla_met, sla_due),
         handle=quantiles(handle),
         csat_avg=(sum(scores) / len(scores)) if scores else None,
-        csat_responses=Ratio(len(scores), len(resolved)),
+        csat_responses=Ratio(len(scores), resolved),
         abandoned=Ratio(abandoned, len(rows)),
-        per_day=tuple(per_day),
+        per_day=_per_day(rows, period) if daily else (),
+    )
+
+
+def _per_day(rows: Sequence[EscalationRow], period: Period) -> tuple[tuple[str, int, float | None], ...]:
+    """(UTC day, escalations opened, pickup p90) for every day of the period, empty days included."""
+    first = period.start.astimezone(UTC).date()
+    day0 = datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp()
+    ndays = int((period.end.timestamp() - 1e-6 - day0) // 86400) + 1
+    counts = [0] * ndays
+    waits: list[list[float]] = [[] for _ in range(ndays)]
+    for r in rows:
+        i = int((r.opened - day0) // 86400)
+        if 0 <= i < ndays:
+            counts[i] += 1
+            if r.claimed is not None:
+                waits[i].append(r.claimed - r.opened)
+    return tuple(
+        ((first + timedelta(days=i)).isoformat(), counts[i], quantiles(waits[i]).p90) for i in range(ndays)
     )
 
 

@@ -42,22 +42,27 @@ def default_wait(doc: Mapping[str, Any], team_name: str) -> timedelta:
     return td
 
 
-def describe(td: timedelta) -> str:
-    """A plain, honest estimate: 'less than a minute', 'about 1 minute', 'about 10 minutes',
-    'about 2 hours', 'about 3 days'. Above ten minutes it rounds to 5 minutes; above 90 to hours."""
+def estimate(td: timedelta) -> tuple[str, int]:
+    """The rounded estimate, as (unit, n): ("under_a_minute", 0), ("minute", n), ("hour", n) or
+    ("day", n). Above ten minutes it rounds to 5 minutes; above 90 to hours; above 36 hours to days."""
     secs = td.total_seconds()
     if secs < 45:
-        return "less than a minute"
+        return "under_a_minute", 0
     minutes = secs / 60
     if minutes < 10:
-        n = max(1, round(minutes))
-        return f"about {n} minute{'s' if n != 1 else ''}"
+        return "minute", max(1, round(minutes))
     if minutes < 90:
-        n = int(5 * round(minutes / 5))
-        return f"about {n} minutes"
+        return "minute", int(5 * round(minutes / 5))
     hours = minutes / 60
     if hours < 36:
-        n = round(hours)
-        return f"about {n} hour{'s' if n != 1 else ''}"
-    n = round(hours / 24)
-    return f"about {n} days"
+        return "hour", round(hours)
+    return "day", round(hours / 24)
+
+
+def describe(td: timedelta) -> str:
+    """A plain, honest estimate in English: 'less than a minute', 'about 1 minute', 'about 10 minutes',
+    'about 2 hours', 'about 3 days' (bot.customer_messages says it in the customer's language)."""
+    unit, n = estimate(td)
+    if unit == "under_a_minute":
+        return "less than a minute"
+    return f"about {n} {unit}{'s' if n != 1 else ''}"

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from bot import cards
 from bot.deps import Deps
+from bot.domain.handoff import HandoffState
 from bot.domain.report import Needed
-from bot.flows import outbox, sla
+from bot.flows import handoff, outbox, sla
 from bot.flows.outbox import EffectKind, unique
 from storage import repo
 from storage.db import session_scope
@@ -105,6 +106,10 @@ def resolve(
         if needed:
             repo.log(session, esc_id, now, TimelineKind.FEEDBACK, actor=user, needed=needed, reason=reason)
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key="resolved")
+        outbox.enqueue(session, esc_id, EffectKind.NOTIFY_RESOLVED, now)
+        esc = session.get(Escalation, esc_id)
+        assert esc is not None
+        handoff.queue_webhook(session, deps, esc, HandoffState.AI, now)
         sla.on_stop(session, deps, esc_id, now)
     outbox.run_for(deps, esc_id)
     return ClickResult(True)

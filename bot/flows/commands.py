@@ -109,7 +109,8 @@ def escalations_command(
 
 
 def publish_home(deps: Deps, user: str) -> None:
-    """The App Home tab: what is open now and who is on call."""
+    """The App Home tab: what is open now, who is on call, and the last 7 days' headline numbers."""
+    week = report_flow.headline(deps, days=7)
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Baton"}},
         {
@@ -121,6 +122,13 @@ def publish_home(deps: Deps, user: str) -> None:
             "type": "section",
             "text": {"type": "mrkdwn", "text": cards.cut(_oncall_text(deps), cards.TEXT_LIMIT)},
         },
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "`/escalations help` for commands"}]},
+        {"type": "divider"},
+        {"type": "section", "text": {"type": "mrkdwn", "text": cards.cut(week, cards.TEXT_LIMIT)}},
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": "`/escalations report` for the full report with a chart · `/escalations help` for commands"}
+            ],
+        },
     ]
     deps.slack.views_publish(user_id=user, view={"type": "home", "blocks": blocks})

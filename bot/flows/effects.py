@@ -11,14 +11,16 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import cards, customer_messages
+from bot import cards
 from bot.deps import Deps
-from bot.flows import render, wait
+from bot.domain.handoff import EVENT_TYPE as HANDOFF_EVENT
+from bot.domain.handoff import HandoffState
+from bot.flows import render, slack_post, wait
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.slack_lookups import internal_channel, permalink, user_name
 from storage import repo
 from storage.db import session_scope
-from storage.models import Conversation, Escalation, TimelineKind
+from storage.models import RESOLVED, Conversation, Escalation, TimelineKind
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +53,19 @@ def _post_card(deps: Deps, job: Job) -> None:
         version = esc.card_version
         view = render.card_view(session, deps, esc, account)
     body = cards.build_card(view)
-    resp = deps.slack.chat_postMessage(
-        channel=channel, text=body["text"], blocks=body["blocks"], unfurl_links=False
+    posted_in, ts = slack_post.post_once(
+        deps,
+        job,
+        kind=slack_post.CARD,
+        channel=channel,
+        text=body["text"],
+        blocks=body["blocks"],
+        unfurl_links=False,
     )
     now = deps.clock.now()
     with session_scope(deps.db) as session:
-        repo.mark_card_rendered(
-            session, esc_id, now, version, channel=str(resp["channel"]), ts=str(resp["ts"])
-        )
-        repo.log(
-            session, esc_id, now, TimelineKind.CARD_POSTED, channel=str(resp["channel"]), ts=str(resp["ts"])
-        )
+        repo.mark_card_rendered(session, esc_id, now, version, channel=posted_in, ts=ts)
+        repo.log(session, esc_id, now, TimelineKind.CARD_POSTED, channel=posted_in, ts=ts)
 
 
 def _update_card(deps: Deps, job: Job) -> None:
@@ -99,11 +103,25 @@ def refresh_card(deps: Deps, esc_id: int) -> bool:
     return True
 
 
-def post_in_customer_thread(deps: Deps, esc_id: int, text: str, kind: TimelineKind, **detail: Any) -> None:
+def post_in_customer_thread(
+    deps: Deps, job: Job, text: str, kind: TimelineKind, state: HandoffState | None = None, **detail: Any
+) -> None:
+    """Post in the customer's thread. With `state`, the message's metadata is the handoff for the AI
+    agent ({"event_type": "baton_handoff", "event_payload": {"escalation_id", "state", "effect"}},
+    docs/ai-handoff.md); it doubles as the at-most-once marker of slack_post."""
+    esc_id = job.esc_id
     with session_scope(deps.db) as session:
         _, conv = repo.escalation_with_conversation(session, esc_id)
         channel, thread = conv.channel, conv.thread_ts
-    deps.slack.chat_postMessage(channel=channel, thread_ts=thread, text=cards.cut(text, cards.FALLBACK_LIMIT))
+    slack_post.post_once(
+        deps,
+        job,
+        kind=HANDOFF_EVENT if state is not None else slack_post.MESSAGE,
+        payload={"state": state.value} if state is not None else None,
+        channel=channel,
+        thread_ts=thread,
+        text=cards.cut(text, cards.FALLBACK_LIMIT),
+    )
     now = deps.clock.now()
     with session_scope(deps.db) as session:
         if kind == TimelineKind.CUSTOMER_NOTIFIED:
@@ -119,25 +137,44 @@ def _notify_customer(deps: Deps, job: Job) -> None:
     with session_scope(deps.db) as session:
         esc = session.get(Escalation, esc_id)
         assert esc is not None
-        if esc.customer_notified_at is not None:
-            return
+        if esc.customer_notified_at is not None or esc.status == RESOLVED:
+            return  # told already, or resolved before Slack took the message: nothing to announce
         text = wait.transition_text(session, deps, esc)
-    post_in_customer_thread(deps, esc_id, text, TimelineKind.CUSTOMER_NOTIFIED)
+    post_in_customer_thread(deps, job, text, TimelineKind.CUSTOMER_NOTIFIED, state=HandoffState.HUMAN)
 
 
 def _notify_claimed(deps: Deps, job: Job) -> None:
-    esc_id, payload = job.esc_id, job.payload
+    payload = job.payload
     name = user_name(deps, str(payload.get("user", "")))
-    text = customer_messages.claimed(agent_name=name, team=str(payload.get("team", "support")))
+    with session_scope(deps.db) as session:
+        esc = session.get(Escalation, job.esc_id)
+        language = esc.language if esc is not None else ""
+    text = deps.policy.messages.claimed(language, agent=name, team=str(payload.get("team", "support")))
     post_in_customer_thread(
-        deps, esc_id, text, TimelineKind.CUSTOMER_TOLD_CLAIMED, user=payload.get("user", "")
+        deps,
+        job,
+        text,
+        TimelineKind.CUSTOMER_TOLD_CLAIMED,
+        state=HandoffState.HUMAN,
+        user=payload.get("user", ""),
     )
 
 
 def _notify_thread(deps: Deps, job: Job) -> None:
     payload = job.payload
     kind = TimelineKind(str(payload.get("log_kind", TimelineKind.CUSTOMER_TOLD)))
-    post_in_customer_thread(deps, job.esc_id, str(payload["text"]), kind)
+    state = HandoffState(payload["state"]) if payload.get("state") else None
+    post_in_customer_thread(deps, job, str(payload["text"]), kind, state=state)
+
+
+def _notify_resolved(deps: Deps, job: Job) -> None:
+    """Resolved: the customer is told, and the message hands the thread back to the AI agent."""
+    with session_scope(deps.db) as session:
+        esc = session.get(Escalation, job.esc_id)
+        if esc is None or esc.customer_notified_at is None:
+            return  # the customer (and the AI agent) were never told a person took over
+        text = deps.policy.messages.resolved(esc.language)
+    post_in_customer_thread(deps, job, text, TimelineKind.CUSTOMER_TOLD_RESOLVED, state=HandoffState.AI)
 
 
 def _dm_previous_handler(deps: Deps, job: Job) -> None:
@@ -175,5 +212,6 @@ HANDLERS: dict[EffectKind, Handler] = {
     EffectKind.NOTIFY_CUSTOMER: _notify_customer,
     EffectKind.NOTIFY_CLAIMED: _notify_claimed,
     EffectKind.NOTIFY_THREAD: _notify_thread,
+    EffectKind.NOTIFY_RESOLVED: _notify_resolved,
     EffectKind.DM_PREVIOUS_HANDLER: _dm_previous_handler,
 }

@@ -8,11 +8,12 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain import hours
+from bot.domain.handoff import HandoffState
 from bot.domain.model import Account, Decision, FiredTrigger
-from bot.flows import outbox, sla
+from bot.flows import handoff, outbox, sla
 from bot.flows.outbox import EffectKind
 from storage import repo
-from storage.models import OPEN, Conversation, Escalation, TimelineKind
+from storage.models import OPEN, RESOLVED, Conversation, Escalation, TimelineKind
 
 URGENCY_RANK = {"immediate": 2, "queued": 1}
 
@@ -79,6 +80,7 @@ def open_or_grow(
             )
             outbox.enqueue(session, inserted.id, EffectKind.POST_CARD, now)
             outbox.enqueue(session, inserted.id, EffectKind.NOTIFY_CUSTOMER, now)
+            handoff.queue_webhook(session, deps, inserted, HandoffState.HUMAN, now)
             if decision.prefer_agent:  # cooling period: the agent who handled this account last
                 outbox.enqueue(
                     session, inserted.id, EffectKind.DM_PREVIOUS_HANDLER, now, user=decision.prefer_agent
@@ -151,6 +153,21 @@ def _replan(session: Session, deps: Deps, esc: Escalation, now: datetime) -> Non
             opening=hours.next_opening(team.hours, now).isoformat(),
         )
         outbox.enqueue(session, esc.id, EffectKind.PAGE, now, key="after_hours", after_hours=True)
+
+
+def ai_after_handoff(session: Session, esc: Escalation, ts: str, now: datetime) -> bool:
+    """The AI agent answered in the thread after Baton told it to stand back (the handoff message):
+    flagged on the timeline, and the card (which counts such messages) is re-rendered."""
+    if esc.customer_notified_at is None or now <= esc.customer_notified_at or esc.status == RESOLVED:
+        return False
+    assert esc.id is not None
+    repo.log(
+        session, esc.id, now, TimelineKind.AI_AFTER_HANDOFF, ts=ts, note="the AI kept answering after the handoff"
+    )
+    repo.card_changed(esc)
+    session.add(esc)
+    outbox.enqueue(session, esc.id, EffectKind.UPDATE_CARD, now, key=outbox.unique())
+    return True
 
 
 def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now: datetime) -> bool:

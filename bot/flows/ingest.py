@@ -159,6 +159,7 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
         session.add(conv)
 
         active = repo.active_escalation(session, conv.id, lock=True)
+        flagged = role == "ai" and active is not None and escalate.ai_after_handoff(session, active, msg.ts, now)
         if role == "agent":
             if active is not None and active.status == OPEN:
                 assert active.id is not None
@@ -182,9 +183,12 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
                 decision = loop.back_to_human(
                     decision, _previous(session, conv.id, account.id), account, now, deps.policy.engine
                 )
-            if not decision.escalate:
+            if decision.escalate:
+                esc_id, opened = escalate.open_or_grow(session, deps, conv, active, decision, account, now)
+            elif flagged and active is not None and active.id is not None:
+                esc_id = active.id  # the card shows the flag now
+            else:
                 return IngestResult(True, "no escalation")
-            esc_id, opened = escalate.open_or_grow(session, deps, conv, active, decision, account, now)
     outbox.run_for(deps, esc_id)
     return IngestResult(True, "escalated" if opened else "updated", esc_id, opened)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import cards, customer_messages
+from bot import cards
 from bot.deps import Deps
-from bot.flows import outbox, wait
+from bot.flows import outbox, slack_post, wait
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.paging import SURGE_WINDOW
 from bot.flows.sla import find_team, local_time, note
@@ -26,28 +26,31 @@ def remind(deps: Deps, job: Job) -> None:
             return
         waited = cards.fmt_duration((deps.clock.now() - esc.opened_at).total_seconds())
         team = find_team(deps.policy, esc.team)
-        told = any(e.kind == TimelineKind.CUSTOMER_TOLD_WAITING for e in repo.timeline(session, esc_id))
         channel, ts = esc.card_channel, esc.card_ts
         text = f"{team.mention} still unclaimed after {waited}: {esc.urgency} {esc.category} escalation for {cards.escape(esc.account_id)}. Claim it on the card."
     if channel and ts:
-        deps.slack.chat_postMessage(channel=channel, thread_ts=ts, reply_broadcast=True, text=text)
+        slack_post.post_once(
+            deps, job, kind=slack_post.MESSAGE, channel=channel, thread_ts=ts, reply_broadcast=True, text=text
+        )
     else:
-        deps.slack.chat_postMessage(channel=internal_channel(deps, team.channel), text=text)
+        where = internal_channel(deps, team.channel)
+        slack_post.post_once(deps, job, kind=slack_post.MESSAGE, channel=where, text=text)
     note(deps, esc_id, TimelineKind.REMINDED, round=payload.get("round", 0))
-    if not told:
-        # Its own outbox item: if this note fails it is retried alone, never re-posting the reminder.
-        with session_scope(deps.db) as session:
-            esc, _ = repo.escalation_with_conversation(session, esc_id)
-            message = customer_messages.still_on_it(wait=wait.wait_phrase(session, deps, esc))
-            outbox.enqueue(
-                session,
-                esc_id,
-                EffectKind.NOTIFY_THREAD,
-                deps.clock.now(),
-                key="still_on_it",
-                text=message,
-                log_kind=TimelineKind.CUSTOMER_TOLD_WAITING,
-            )
+    # The customer hears "still on it" once (the dedup key), in its own outbox item: if that note fails
+    # it is retried alone, never re-posting the reminder.
+    with session_scope(deps.db) as session:
+        esc, _ = repo.escalation_with_conversation(session, esc_id)
+        message = wait.still_on_it_text(session, deps, esc)
+        outbox.enqueue(
+            session,
+            esc_id,
+            EffectKind.NOTIFY_THREAD,
+            deps.clock.now(),
+            key="still_on_it",
+            text=message,
+            log_kind=TimelineKind.CUSTOMER_TOLD_WAITING,
+            state="human",
+        )
 
 
 def notify_manager(deps: Deps, job: Job) -> None:

@@ -46,6 +46,8 @@ class EffectKind(StrEnum):
     WATCHDOG_ALERT = "watchdog_alert"
     SURGE_NOTICE = "surge_notice"
     OPENING_SUMMARY = "opening_summary"
+    NOTIFY_RESOLVED = "notify_resolved"  # tell the customer; hand the thread back to the AI agent
+    AI_WEBHOOK = "ai_webhook"  # the AI agent's handoff webhook (docs/ai-handoff.md)
 
 
 class Retry(Exception):

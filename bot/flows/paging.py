@@ -40,13 +40,8 @@ def page(deps: Deps, job: Job) -> None:
             repo.log(session, esc_id, now, TimelineKind.PAGE_SKIPPED, reason=f"already {esc.status}")
             return
         team = find_team(deps.policy, esc.team)
-        history = repo.timeline(session, esc_id)
-        first_chain_page = "index" in payload and not any(
-            e.kind == TimelineKind.PAGE_REQUESTED and not e.detail.get("after_hours") for e in history
-        )
-        if first_chain_page and any(
-            e.kind == TimelineKind.PAGE_REQUESTED and e.detail.get("after_hours") for e in history
-        ):
+        first_chain_page = "index" in payload and not esc.chain_page_requested
+        if first_chain_page and esc.after_hours_page_requested:
             # After hours on-call was paged when the escalation opened: that was this step's page.
             repo.log(
                 session,
@@ -56,9 +51,13 @@ def page(deps: Deps, job: Job) -> None:
                 reason="on-call already paged at open (after hours)",
             )
             return
-        repo.log(
-            session, esc_id, now, TimelineKind.PAGE_REQUESTED, after_hours=bool(payload.get("after_hours"))
-        )
+        after_hours = bool(payload.get("after_hours"))
+        repo.log(session, esc_id, now, TimelineKind.PAGE_REQUESTED, after_hours=after_hours)
+        if after_hours:
+            esc.after_hours_page_requested = True
+        else:
+            esc.chain_page_requested = True
+        session.add(esc)
         # One DM and one page per step, even if this step's effect runs again after a crash.
         started = esc.chain_started_at.isoformat() if esc.chain_started_at else ""
         key = f"{payload.get('index', 'after_hours')}:{payload.get('round', 0)}:{started}"
@@ -92,8 +91,31 @@ def dm_oncall(deps: Deps, job: Job) -> None:
     names = ", ".join(user_name(deps, u) for u in answer.users)
     has_pager = team.oncall is not None and team.oncall.has_pager
     sla_note = None if has_pager else f"paged {names} at {local_time(deps.policy, esc.team, now)}"
-    kind = TimelineKind.ONCALL_DM if has_pager else TimelineKind.PAGED
-    note(deps, esc_id, kind, sla_note, users=list(answer.users), provider=answer.provider, via="slack DM")
+    if has_pager:
+        note(
+            deps,
+            esc_id,
+            TimelineKind.ONCALL_DM,
+            users=list(answer.users),
+            provider=answer.provider,
+            via="slack DM",
+        )
+        return
+    with session_scope(deps.db) as session:  # no pager: the DM is the page
+        repo.log(
+            session,
+            esc_id,
+            now,
+            TimelineKind.PAGED,
+            users=list(answer.users),
+            provider=answer.provider,
+            via="slack DM",
+        )
+        row = repo.lock_escalation(session, esc_id)
+        row.sla_note = (sla_note or "")[:300]
+        repo.mark_paged(row, now)
+        repo.card_changed(row)
+        session.add(row)
 
 
 def _surge_key(session: Session, esc: Escalation, now: datetime) -> tuple[str, int, bool]:
@@ -104,11 +126,9 @@ def _surge_key(session: Session, esc: Escalation, now: datetime) -> tuple[str, i
     ones opened from a window before this one's opening up to now (the page step runs minutes after
     the opening, so a window ending at `now` would miss the very surge it belongs to).
     """
-    ids = repo.open_escalation_ids_of_team(session, esc.team, esc.opened_at - SURGE_WINDOW, now)
-    joined_key = ""
-    for key in repo.page_keys(session, ids):
-        if key.startswith(SURGE_PREFIX):
-            joined_key = key
+    since = esc.opened_at - SURGE_WINDOW
+    ids = repo.open_escalation_ids_of_team(session, esc.team, since, now)
+    joined_key = repo.surge_key_among(session, esc.team, since, now, SURGE_PREFIX)
     if joined_key:
         return joined_key, len(ids), True
     if len(ids) < SURGE_THRESHOLD:
@@ -151,6 +171,7 @@ def page_pager(deps: Deps, job: Job) -> None:
                 joined=True,
             )
             esc.sla_note = f"paged on-call with the surge at {local_time(deps.policy, esc.team, now)}"
+            repo.mark_paged(esc, now, dedup)
             repo.card_changed(esc)
             session.add(esc)
             return
@@ -218,6 +239,7 @@ def page_pager(deps: Deps, job: Job) -> None:
         )
         session.flush()
         row = repo.lock_escalation(session, esc_id)
+        repo.mark_paged(row, now, dedup)
         if row.status == OPEN:
             row.sla_note = (
                 f"paged on-call ({team.oncall.provider}) at {local_time(deps.policy, row.team, now)}"
@@ -232,23 +254,20 @@ def page_resolve(deps: Deps, job: Job) -> None:
     esc_id = job.esc_id
     with session_scope(deps.db) as session:
         esc, _ = repo.escalation_with_conversation(session, esc_id)
-        keys = repo.page_keys(session, [esc_id])
+        key = esc.page_key
         team = find_team(deps.policy, esc.team)
         if team.oncall is None:
             return
-        if not keys:
+        if not key:
             # A trigger that timed out may still have reached the pager: resolving an unknown key is harmless
             # (PagerDuty answers 202), leaving a real incident open is not.
             if not repo.outbox_items(session, esc_id, EffectKind.PAGE_PAGER, attempted=True):
                 return
-            keys = [f"baton-esc-{esc_id}"]
+            key = f"baton-esc-{esc_id}"
         pager = deps.pagers.get(team.oncall.provider)
-        key = keys[-1]
-        if key.startswith(SURGE_PREFIX):
-            # The surge incident stays open while any escalation paged under it is still unclaimed.
-            others = [i for i in repo.open_escalation_ids_of_team(session, esc.team) if i != esc_id]
-            if key in repo.page_keys(session, others):
-                return
+        # The surge incident stays open while any escalation paged under it is still unclaimed.
+        if key.startswith(SURGE_PREFIX) and repo.others_on_page(session, esc.team, key, exclude=esc_id):
+            return
     if pager is None:
         return
     result = pager.resolve(key)

@@ -37,6 +37,16 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
     sentiments = [m.analysis.get("sentiment") for m in msgs if m.role == "customer"]
     numeric = [s for s in sentiments if isinstance(s, int | float)]
     missing = account.extra.get("missing") or []
+    handed_off, ended = esc.customer_notified_at, esc.resolved_at
+    kept_answering = [
+        m
+        for m in msgs
+        if m.role == "ai"
+        and handed_off is not None
+        and m.sent_at > handed_off
+        and (ended is None or m.sent_at <= ended)
+    ]
+    book = deps.policy.messages.books.get(esc.language)
     return CardView(
         escalation_id=esc.id,
         status=esc.status,
@@ -68,4 +78,6 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         resolution_note=esc.resolution_note,
         sla_note=esc.sla_note,
         prefer_agent=esc.prefer_agent,
+        language=book.name if book is not None else "",
+        ai_after_handoff=len(kept_answering),
     )

@@ -30,7 +30,7 @@ from bot.domain.report import (
 )
 from bot.domain.sla_targets import DEFAULT_SLA
 from bot.policy import Policy
-from bot.report_cards import report_blocks, report_text
+from bot.report_cards import headline_lines, report_blocks, report_text
 from storage import report_repo
 from storage.db import session_scope
 
@@ -79,20 +79,20 @@ def targets_of(policy: Policy) -> Targets:
     )
 
 
-def _rows(raw: list[tuple]) -> list[EscalationRow]:
+def rows_of(raw: list[tuple]) -> list[EscalationRow]:
     return [
         EscalationRow(
             id=r[0],
-            opened_at=r[1],
+            opened=r[1],
             team=r[2],
             tier=r[3],
             category=r[4],
             language=r[5],
             urgency=r[6],
             trigger=r[7],
-            first_customer_at=r[8],
-            claimed_at=r[9],
-            resolved_at=r[10],
+            first_customer=r[8],
+            claimed=r[9],
+            resolved=r[10],
             needed=r[11],
         )
         for r in raw
@@ -103,9 +103,9 @@ def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | 
     targets = targets_of(policy)
     prev = period.previous()
     with session_scope(db) as session:
-        rows = _rows(report_repo.escalation_rows(session, period.start, period.end))
+        rows = rows_of(report_repo.escalation_rows(session, period.start, period.end))
         watched = report_repo.conversations_watched(session, period.start, period.end)
-        prev_rows = _rows(report_repo.escalation_rows(session, prev.start, prev.end))
+        prev_rows = rows_of(report_repo.escalation_rows(session, prev.start, prev.end))
         prev_watched = report_repo.conversations_watched(session, prev.start, prev.end)
     figures = compute(rows, watched=watched, period=period, targets=targets, daily=True)
     previous = compute(prev_rows, watched=prev_watched, period=prev, targets=targets)
@@ -185,3 +185,11 @@ def post_report(job: ReportJob) -> None:
 def _dm(deps: Deps, user: str) -> str:
     opened = deps.slack.conversations_open(users=user)
     return str((opened.get("channel") or {}).get("id", ""))
+
+
+def headline(deps: Deps, *, days: int) -> str:
+    """The last `days` days in a few lines (App Home)."""
+    period = parse_period(f"{days}d", deps.clock.now())
+    report = build_report(db=deps.db, policy=deps.policy, period=period, by=None)
+    lines = headline_lines(report.figures, report.previous)
+    return f"*Last {days} days* (change against the {days} days before)\n" + "\n".join(lines[:4] + lines[5:6])

@@ -70,13 +70,13 @@ def restart(esc: Escalation, deps: Deps, now: datetime) -> tuple[datetime | None
 
 def on_stop(session: Session, deps: Deps, esc_id: int, now: datetime) -> None:
     """Claimed or resolved: the chain stops, and a page that went out is resolved."""
-    paged = any(e.kind == TimelineKind.PAGED for e in repo.timeline(session, esc_id))
+    esc = session.get(Escalation, esc_id)
+    paged = esc is not None and esc.paged_at is not None
     pending = repo.pending_outbox_for(session, esc_id, EffectKind.PAGE)
     # a timed-out trigger may have landed
     tried = repo.outbox_items(session, esc_id, EffectKind.PAGE_PAGER, attempted=True)
     if paged or pending or tried:
         outbox.enqueue(session, esc_id, EffectKind.PAGE_RESOLVE, now, key=outbox.unique())
-    esc = session.get(Escalation, esc_id)
     if esc is not None and esc.sla_note.startswith("next:"):
         esc.sla_note = ""
         session.add(esc)

@@ -33,28 +33,37 @@ def expected_wait(session: Session, deps: Deps, esc: Escalation) -> timedelta:
 WAIT_TTL = 300.0  # seconds the median is reused for a team and hour
 
 
-def wait_phrase(session: Session, deps: Deps, esc: Escalation) -> str:
+def cached_wait(session: Session, deps: Deps, esc: Escalation) -> timedelta:
     hour = esc.opened_at.replace(minute=0, second=0, microsecond=0).isoformat()
-    return str(
-        deps.cached(
-            f"wait:{esc.team}:{hour}", WAIT_TTL, lambda: wait.describe(expected_wait(session, deps, esc))
-        )
+    seconds = deps.cached(
+        f"wait:{esc.team}:{hour}", WAIT_TTL, lambda: expected_wait(session, deps, esc).total_seconds()
     )
+    return timedelta(seconds=float(seconds))
+
+
+def is_safety(esc: Escalation) -> bool:
+    return customer_messages.is_safety(esc.category, [str(t.get("id", "")) for t in esc.triggers])
 
 
 def transition_text(session: Session, deps: Deps, esc: Escalation) -> str:
-    top = esc.triggers[0]["id"] if esc.triggers else ""
-    reason = customer_messages.customer_reason(top, esc.category)
+    """What the customer is told when the escalation opens, in their language."""
+    messages, lang = deps.policy.messages, esc.language
+    if is_safety(esc):
+        return messages.safety(lang)
+    top = str(esc.triggers[0]["id"]) if esc.triggers else ""
     h = team_hours(deps.policy, esc.team)
     if h is not None and not hours.is_open(h, esc.opened_at):
-        opening = hours.describe_next_opening(h, esc.opened_at)
         if esc.urgency == "immediate":
-            return customer_messages.transition(
-                category=esc.category,
-                wait=wait_phrase(session, deps, esc) + " (our on-call person has been paged)",
-                reason=reason,
+            return messages.transition(
+                lang, category=esc.category, trigger=top, wait=cached_wait(session, deps, esc), paged=True
             )
-        return customer_messages.transition_after_hours(category=esc.category, opening=opening, reason=reason)
-    return customer_messages.transition(
-        category=esc.category, wait=wait_phrase(session, deps, esc), reason=reason
-    )
+        opening = customer_messages.Opening.of(h, esc.opened_at)
+        return messages.after_hours(lang, category=esc.category, trigger=top, opening=opening)
+    return messages.transition(lang, category=esc.category, trigger=top, wait=cached_wait(session, deps, esc))
+
+
+def still_on_it_text(session: Session, deps: Deps, esc: Escalation) -> str:
+    """Sent with the first reminder while nobody has claimed."""
+    if is_safety(esc):
+        return deps.policy.messages.safety(esc.language, still_on_it=True)
+    return deps.policy.messages.still_on_it(esc.language, wait=cached_wait(session, deps, esc))

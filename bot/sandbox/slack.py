@@ -136,6 +136,65 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
+METADATA_LIMIT = 8000  # bytes of JSON; Slack answers metadata_too_large past its limit
+
+
+def _checked_metadata(value: Any) -> dict[str, Any]:
+    """Message metadata as Slack takes it: {"event_type": str, "event_payload": object}."""
+    if not isinstance(value, dict):
+        raise SlackError("invalid_metadata_format")
+    event_type, payload = value.get("event_type"), value.get("event_payload")
+    if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+        raise SlackError("invalid_metadata_schema")
+    if len(json.dumps(value)) > METADATA_LIMIT:
+        raise SlackError("metadata_too_large")
+    return {"event_type": event_type, "event_payload": copy.deepcopy(payload)}
+
+
+def _without_metadata(msgs: list[dict[str, Any]], keep: bool) -> list[dict[str, Any]]:
+    """Messages as history/replies return them: metadata only when include_all_metadata is set."""
+    out = copy.deepcopy(msgs)
+    if not keep:
+        for m in out:
+            m.pop("metadata", None)
+    return out
+
+
+def _ts_bounds(msgs: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Apply oldest / latest (exclusive unless `inclusive`), as conversations.history and .replies do."""
+    inclusive = _truthy(args.get("inclusive"))
+    for key, code in (("oldest", "invalid_ts_oldest"), ("latest", "invalid_ts_latest")):
+        bound = args.get(key)
+        if bound in (None, ""):
+            continue
+        try:
+            limit_ts = float(bound)
+        except (TypeError, ValueError):
+            raise SlackError(code) from None
+        if key == "oldest":
+            msgs = [m for m in msgs if float(m["ts"]) > limit_ts or (inclusive and float(m["ts"]) == limit_ts)]
+        else:
+            msgs = [m for m in msgs if float(m["ts"]) < limit_ts or (inclusive and float(m["ts"]) == limit_ts)]
+    return msgs
+
+
+def _page(msgs: list[dict[str, Any]], args: dict[str, Any], default: int, most: int) -> tuple[list[Any], bool, str]:
+    start = 0
+    cursor = args.get("cursor")
+    if cursor:
+        match = re.fullmatch(r"next_ts:(\d+)", str(cursor))
+        if not match:
+            raise SlackError("invalid_cursor")
+        start = int(match.group(1))
+    try:
+        limit = int(args.get("limit") or default)
+    except (TypeError, ValueError):
+        limit = default
+    limit = max(1, min(limit, most))
+    has_more = start + limit < len(msgs)
+    return msgs[start : start + limit], has_more, f"next_ts:{start + limit}" if has_more else ""
+
+
 class _Channel:
     def __init__(self, info: dict[str, Any], members: set[str] | None) -> None:
         self.info = info
@@ -852,7 +911,7 @@ class FakeSlack:
         if args.get("attachments"):
             msg["attachments"] = copy.deepcopy(args["attachments"])
         if args.get("metadata"):
-            msg["metadata"] = copy.deepcopy(args["metadata"])
+            msg["metadata"] = _checked_metadata(args["metadata"])
         return msg
 
     @staticmethod
@@ -917,6 +976,11 @@ class FakeSlack:
                 msg.pop("blocks", None)
         if args.get("attachments") is not None:
             msg["attachments"] = copy.deepcopy(args["attachments"])
+        if args.get("metadata") is not None:  # not sent: the previous metadata is kept; {} removes it
+            if args["metadata"] == {}:
+                msg.pop("metadata", None)
+            else:
+                msg["metadata"] = _checked_metadata(args["metadata"])
         msg["edited"] = {"user": self.bot_user_id, "ts": self._new_ts()}
         body = {
             "channel": chan.info["id"],
@@ -974,40 +1038,41 @@ class FakeSlack:
         ts = args.get("ts")
         if not ts or str(ts) not in chan.messages:
             raise SlackError("thread_not_found")
-        msgs = self._thread_messages(chan, str(ts))
-        inclusive = _truthy(args.get("inclusive"))
-        for key, code in (("oldest", "invalid_ts_oldest"), ("latest", "invalid_ts_latest")):
-            bound = args.get(key)
-            if bound in (None, ""):
-                continue
-            try:
-                limit_ts = float(bound)
-            except (TypeError, ValueError):
-                raise SlackError(code) from None
-            if key == "oldest":
-                msgs = [
-                    m for m in msgs if float(m["ts"]) > limit_ts or (inclusive and float(m["ts"]) == limit_ts)
-                ]
-            else:
-                msgs = [
-                    m for m in msgs if float(m["ts"]) < limit_ts or (inclusive and float(m["ts"]) == limit_ts)
-                ]
-        start = 0
-        cursor = args.get("cursor")
-        if cursor:
-            match = re.fullmatch(r"next_ts:(\d+)", str(cursor))
-            if not match:
-                raise SlackError("invalid_cursor")
-            start = int(match.group(1))
-        try:
-            limit = int(args.get("limit") or 1000)
-        except (TypeError, ValueError):
-            limit = 1000
-        limit = max(1, min(limit, 1000))
-        page = msgs[start : start + limit]
-        has_more = start + limit < len(msgs)
-        body: dict[str, Any] = {"messages": copy.deepcopy(page), "has_more": has_more}
-        body["response_metadata"] = {"next_cursor": f"next_ts:{start + limit}" if has_more else ""}
+        msgs = _ts_bounds(self._thread_messages(chan, str(ts)), args)
+        page, has_more, cursor = _page(msgs, args, 1000, 1000)
+        body: dict[str, Any] = {
+            "messages": _without_metadata(page, _truthy(args.get("include_all_metadata"))),
+            "has_more": has_more,
+            "response_metadata": {"next_cursor": cursor},
+        }
+        return body, {}
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> _Result:
+        """Top-level messages (and thread broadcasts), newest first, as Slack returns them."""
+        value = args.get("channel")
+        chan = self._channels.get(str(value)) if value else None
+        if chan is None:
+            raise SlackError("channel_not_found")
+        if not self._is_member(chan, self.bot_user_id):
+            raise SlackError("not_in_channel")
+        top = [
+            chan.messages[t]
+            for t in reversed(chan.order)
+            if t in chan.messages
+            and (
+                chan.messages[t].get("thread_ts", t) == t
+                or chan.messages[t].get("subtype") == "thread_broadcast"
+            )
+        ]
+        page, has_more, cursor = _page(_ts_bounds(top, args), args, 100, 999)
+        body: dict[str, Any] = {
+            "messages": _without_metadata(page, _truthy(args.get("include_all_metadata"))),
+            "has_more": has_more,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": cursor},
+        }
         return body, {}
 
     def _m_conversations_open(self, args: dict[str, Any]) -> _Result:

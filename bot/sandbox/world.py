@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from slack_sdk import WebClient
 
 from bot.clock import Clock, VirtualClock
+from bot.flows import outbox
 from bot.flows.sweep import SweepReport, sweep
 from bot.policy import AccountEntry, Policy, load_policy
 from bot.sandbox.crm import CrmSandbox
@@ -73,7 +75,9 @@ class World:
         slack_log: str | Path | None = None,
         pager_log: str | Path | None = None,
         crm: bool = True,
+        ai_webhook: tuple[str, str] | None = None,  # (url, secret) of the AI agent's handoff webhook
     ) -> None:
+        self.ai_webhook = ai_webhook
         self.clock = clock
         self.pager_log = pager_log
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -103,6 +107,7 @@ class World:
         self.server: Server | None = None
         self.driver: SlackDriver | None = None
         self._http = httpx.Client(timeout=5.0)
+        self._wakes: list[datetime] = []  # retry wake-ups the outbox asked for (bot/scheduler.py's Waker)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -147,6 +152,8 @@ class World:
             slack_bot_token=fake.bot_token,  # type: ignore[arg-type]
             slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
             slack_api_url=fake.base_url,
+            BATON_AI_WEBHOOK_URL=self.ai_webhook[0] if self.ai_webhook else "",
+            BATON_AI_WEBHOOK_SECRET=SecretStr(self.ai_webhook[1] if self.ai_webhook else ""),
         )
         client = WebClient(token=fake.bot_token, base_url=fake.base_url)
         self.runtime = build(
@@ -158,6 +165,7 @@ class World:
             pagers=pagers,
             oncall_sources=oncall_sources,
         )
+        self.runtime.deps.wake = self._wakes.append
         self.server = Server(self.runtime.wsgi).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", SIGNING_SECRET, fake, self.clock)
         return self
@@ -197,14 +205,15 @@ class World:
         return sweep(self.deps, self.clock.now())
 
     def advance_to(self, when: datetime, tick: float = 15.0) -> None:
-        """Move a virtual clock forward as the scheduler would: a sweep every `tick` seconds.
+        """Move a virtual clock forward as the scheduler would: a sweep every `tick` seconds, and the
+        outbox run at each retry wake-up it asked for (a Retry-After, a backoff) in between.
 
         Ticks with nothing due are skipped (a sweep then does nothing), so a simulated night costs
         only the sweeps that have work.
         """
         assert isinstance(self.clock, VirtualClock)
         step = timedelta(seconds=tick)
-        while self.clock.now() + step <= when:
+        while True:
             now = self.clock.now()
             with session_scope(self.deps.db) as session:
                 due = repo.next_due(session, now)
@@ -213,6 +222,13 @@ class World:
             else:
                 ticks = 1 if due <= now + step else math.ceil((due - now) / step)
             target = now + ticks * step
+            wake = min(self._wakes, default=None)
+            if wake is not None and wake <= min(target, when):
+                self._wakes = [w for w in self._wakes if w > wake]
+                self.clock.set(max(wake, now))
+                self.settle()
+                outbox.run_due(self.deps)
+                continue
             if target > when:
                 break
             self.clock.set(target)

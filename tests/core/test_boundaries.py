@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE = [
     *sorted((ROOT / "bot" / "domain").rglob("*.py")),
     ROOT / "bot" / "cards.py",
-    ROOT / "bot" / "customer_messages.py",
+    *sorted((ROOT / "bot" / "customer_messages").rglob("*.py")),
 ]
 PURE_BOT_MODULES = ("bot.domain", "bot.cards", "bot.customer_messages")
 ALLOWED_THIRD_PARTY = {"vaderSentiment", "rapidfuzz", "holidays", "numpy"}  # pure computation, no I/O

@@ -123,6 +123,21 @@ def test_resolve_modal_is_valid():
     assert len(modal["title"]["text"]) <= 24
 
 
+def test_the_card_says_which_language_the_customer_writes_in():
+    texts = mrkdwn_texts(build_card(view(language="Spanish"))["blocks"])
+    assert any("Customer writes in *Spanish*" in t for t in texts)
+    assert not any("Customer writes in" in t for t in mrkdwn_texts(build_card(view())["blocks"]))
+
+
+def test_the_card_flags_an_ai_that_kept_answering_after_the_handoff():
+    body = build_card(view(ai_after_handoff=2))
+    assert validate_blocks(body["blocks"], "message") == []
+    assert any(
+        "The AI kept answering after the handoff* (2 messages)" in t for t in mrkdwn_texts(body["blocks"])
+    )
+    assert not any("kept answering" in t for t in mrkdwn_texts(build_card(view())["blocks"]))
+
+
 def test_a_model_label_shows_its_probability_and_the_sentence_that_drove_it():
     safety = FiredTrigger(
         "model_safety",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
+from bot.domain.handoff import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.policy import load_policy_text
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -17,3 +19,32 @@ def test_policy_reference_example_is_valid():
     policy = load_policy_text(blocks[-1], "docs/policy.md example")
     assert policy.team_for("cancellation").name == "billing"
     assert policy.engine.trigger("competitor_mention") is not None
+
+
+BASE_POLICY = "version: 1\nteams:\n  support: {channel: C0SUPPORT}\n"
+
+
+def test_customer_message_examples_are_valid():
+    text = (DOCS / "customer-messages.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2
+    for block in blocks:
+        load_policy_text(BASE_POLICY + block, "docs/customer-messages.md example")
+    safety = load_policy_text(BASE_POLICY + blocks[0]).messages
+    assert "988" in safety.safety("en") and safety.safety("nl").endswith("uit te leggen.")
+
+
+def test_the_documented_signature_check_accepts_baton_and_nothing_else():
+    text = (DOCS / "ai-handoff.md").read_text(encoding="utf-8")
+    [code] = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    namespace: dict = {}
+    exec(compile(code, "docs/ai-handoff.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    check = namespace["is_from_baton"]
+    now = int(time.time())
+    body = b'{"state":"human"}'
+    good = {TIMESTAMP_HEADER: str(now), SIGNATURE_HEADER: sign("s3cret", now, body), DELIVERY_HEADER: "d"}
+    assert check("s3cret", good, body)
+    assert not check("other", good, body)
+    assert not check("s3cret", good, body + b" ")
+    old = {TIMESTAMP_HEADER: str(now - 301), SIGNATURE_HEADER: sign("s3cret", now - 301, body)}
+    assert not check("s3cret", old, body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ import pytest
 from bot.domain.hours import parse_team_hours
 from bot.domain.report import (
     Breakdown,
+    BusinessClock,
     EscalationRow,
     Period,
     Targets,
@@ -45,11 +47,13 @@ def _row(i: int, opened: datetime, *, claimed: float | None = None, resolved: fl
         needed="",
     )
     base.update(kw)
+    first = base.pop("first_customer_at")
     return EscalationRow(
         id=i,
-        opened_at=opened,
-        claimed_at=opened + timedelta(seconds=claimed) if claimed is not None else None,
-        resolved_at=opened + timedelta(seconds=resolved) if resolved is not None else None,
+        opened=opened.timestamp(),
+        first_customer=first.timestamp() if first is not None else None,  # type: ignore[union-attr]
+        claimed=opened.timestamp() + claimed if claimed is not None else None,
+        resolved=opened.timestamp() + resolved if resolved is not None else None,
         **base,  # type: ignore[arg-type]
     )
 
@@ -63,8 +67,9 @@ def test_percentile_interpolates_like_percentile_cont():
 
 def test_periods_and_the_period_before():
     p = parse_period("7d", NOW)
-    assert p.end == NOW and p.start == NOW - timedelta(days=7)
-    assert p.previous().end == p.start and p.previous().start == NOW - timedelta(days=14)
+    tick = timedelta(microseconds=1)  # periods end at now inclusive
+    assert p.end == NOW + tick and p.start == NOW + tick - timedelta(days=7)
+    assert p.previous().end == p.start and p.previous().start == NOW + tick - timedelta(days=14)
     m = parse_period("last month", NOW, ZoneInfo("America/New_York"))
     assert m.start == datetime(2026, 10, 1, 4, 0, tzinfo=UTC)  # midnight in New York, EDT
     assert m.end == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
@@ -157,3 +162,15 @@ def test_empty_period():
     period = Period(NOW - timedelta(days=7), NOW, "p")
     f = compute([], watched=0, period=period, targets=_targets())
     assert f.rate.value is None and f.pickup.p50 is None and f.sla.den == 0
+
+
+def test_the_business_clock_agrees_with_walking_the_calendar():
+    h = _hours(holidays="US")
+    lo = datetime(2026, 10, 20, tzinfo=UTC)
+    hi = datetime(2026, 12, 5, tzinfo=UTC)
+    clock = BusinessClock(h, lo.timestamp(), hi.timestamp())
+    rng = random.Random(3)
+    for _ in range(300):
+        a = lo + timedelta(seconds=rng.uniform(0, (hi - lo).total_seconds()))
+        b = a + timedelta(seconds=rng.expovariate(1 / 50_000))
+        assert clock.seconds(a.timestamp(), b.timestamp()) == pytest.approx(business_seconds(h, a, b), abs=1e-3)

@@ -358,3 +358,5 @@ def test_app_home_shows_open_escalations(world):
     world.settle()
     home = world.slack.home_views[AGENT]
     assert "1 active escalation" in json.dumps(home)
+    # this week's headline numbers: one escalation out of one watched conversation, not picked up yet
+    assert "Last 7 days" in json.dumps(home) and "100.0% (1 of 1 conversations)" in json.dumps(home)

@@ -46,7 +46,7 @@ def test_jitter_spreads_a_burst():
 def test_retry_after_wins_exactly_and_is_bounded():
     assert backoff(1, retry_after=45) == timedelta(seconds=45)
     assert backoff(9, retry_after=2) == timedelta(seconds=2)
-    assert backoff(1, retry_after=0) == timedelta(0)
+    assert backoff(1, retry_after=0) == timedelta(seconds=1)  # never a busy loop
     assert backoff(1, retry_after=10**9) == MAX_RETRY_AFTER
     assert seconds(2, 0.0, retry_after=float("nan")) == 5
     assert seconds(2, 0.0, retry_after=-1) == 5

@@ -292,6 +292,63 @@ def test_conversations_replies_and_pagination(client: WebClient, fake: FakeSlack
     assert err.response["error"] == "invalid_cursor"
 
 
+def test_message_metadata_is_checked_and_returned_only_when_asked(client: WebClient, fake: FakeSlack) -> None:
+    mark = {"event_type": "baton_card", "event_payload": {"escalation_id": 7, "effect": 3}}
+    posted = client.chat_postMessage(channel="C0TEAM", text="card", metadata=mark)
+    for bad, code in (
+        ({"event_payload": {}}, "invalid_metadata_schema"),
+        ({"event_type": "x", "event_payload": "no"}, "invalid_metadata_schema"),
+        ({"event_type": "x", "event_payload": {"big": "y" * 9000}}, "metadata_too_large"),
+    ):
+        err = error_of(lambda bad=bad: client.chat_postMessage(channel="C0TEAM", text="x", metadata=bad))
+        assert err.response["error"] == code
+    plain = client.conversations_history(channel="C0TEAM")
+    assert [m.get("metadata") for m in plain["messages"]] == [None]
+    full = client.conversations_history(channel="C0TEAM", include_all_metadata=True)
+    assert [m["metadata"] for m in full["messages"]] == [mark]
+    assert full["messages"][0]["ts"] == posted["ts"]
+
+
+def test_conversations_history_newest_first_top_level_bounds_and_pages(
+    client: WebClient, fake: FakeSlack, clock: VirtualClock
+) -> None:
+    first = fake.post_as_user("C0TEAM", "U0AGENT", "one")
+    clock.advance(timedelta(seconds=10))
+    second = fake.post_as_user("C0TEAM", "U0AGENT", "two")
+    fake.post_as_user("C0TEAM", "U0OTHER", "a reply", thread_ts=first["ts"])
+    client.chat_postMessage(channel="C0TEAM", thread_ts=first["ts"], reply_broadcast=True, text="loud")
+    clock.advance(timedelta(seconds=10))
+    fake.post_as_user("C0TEAM", "U0AGENT", "three")
+    texts = [m["text"] for m in client.conversations_history(channel="C0TEAM")["messages"]]
+    assert texts == ["three", "loud", "two", "one"]  # replies only when broadcast
+    after = client.conversations_history(channel="C0TEAM", oldest=first["ts"])
+    assert [m["text"] for m in after["messages"]] == ["three", "loud", "two"]  # oldest is exclusive
+    inclusive = client.conversations_history(channel="C0TEAM", oldest=first["ts"], inclusive=True)
+    assert [m["text"] for m in inclusive["messages"]][-1] == "one"
+    before = client.conversations_history(channel="C0TEAM", latest=second["ts"])
+    assert [m["text"] for m in before["messages"]] == ["one"]
+    page = client.conversations_history(channel="C0TEAM", limit=3)
+    assert page["has_more"] is True and len(page["messages"]) == 3
+    rest = client.conversations_history(
+        channel="C0TEAM", limit=3, cursor=page["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in rest["messages"]] == ["one"] and rest["has_more"] is False
+    err = error_of(lambda: client.conversations_history(channel="C0NOPE"))
+    assert err.response["error"] == "channel_not_found"
+    err = error_of(lambda: client.conversations_history(channel="C0TEAM", oldest="soon"))
+    assert err.response["error"] == "invalid_ts_oldest"
+
+
+def test_conversations_replies_metadata_only_when_asked(client: WebClient, fake: FakeSlack) -> None:
+    parent = fake.post_as_user("C0SHARED", "U0CUST", "help")
+    mark = {"event_type": "baton_message", "event_payload": {"escalation_id": 1, "effect": 2}}
+    client.chat_postMessage(channel="C0SHARED", thread_ts=parent["ts"], text="on it", metadata=mark)
+    plain = client.conversations_replies(channel="C0SHARED", ts=parent["ts"])
+    assert all("metadata" not in m for m in plain["messages"])
+    full = client.conversations_replies(channel="C0SHARED", ts=parent["ts"], include_all_metadata=True)
+    assert [m.get("metadata") for m in full["messages"]] == [None, mark]
+
+
 def test_conversations_open_dm(client: WebClient, fake: FakeSlack) -> None:
     first = client.conversations_open(users="U0AGENT")
     dm = first["channel"]["id"]
@@ -652,3 +709,50 @@ def test_files_errors(client: WebClient, fake: FakeSlack) -> None:
     )
     assert err.response["error"] == "channel_not_found"
     assert httpx.post(fake.url + "/upload/F0NOPE", content=b"abc").status_code == 404
+
+
+# ------------------------------------------------------------------ message metadata
+
+HANDOFF = {"event_type": "baton_handoff", "event_payload": {"escalation_id": 3, "state": "human"}}
+
+
+def test_metadata_is_stored_and_returned_like_slack(client: WebClient, fake: FakeSlack) -> None:
+    parent = fake.post_as_user("C0SHARED", "U0CUST", "help")
+    resp = client.chat_postMessage(
+        channel="C0SHARED", thread_ts=parent["ts"], text="a person", metadata=HANDOFF
+    )
+    assert resp["message"]["metadata"] == HANDOFF
+    assert fake.message("C0SHARED", resp["ts"])["metadata"] == HANDOFF  # type: ignore[index]
+    # conversations.replies returns the payload only with include_all_metadata
+    plain = client.conversations_replies(channel="C0SHARED", ts=parent["ts"])["messages"][-1]
+    assert "event_payload" not in plain.get("metadata", {})
+    full = client.conversations_replies(channel="C0SHARED", ts=parent["ts"], include_all_metadata=True)
+    assert full["messages"][-1]["metadata"] == HANDOFF
+    # chat.update keeps it unless told otherwise; {} removes it
+    client.chat_update(channel="C0SHARED", ts=resp["ts"], text="edited")
+    assert fake.message("C0SHARED", resp["ts"])["metadata"] == HANDOFF  # type: ignore[index]
+    client.chat_update(channel="C0SHARED", ts=resp["ts"], text="edited", metadata={})
+    assert "metadata" not in fake.message("C0SHARED", resp["ts"])  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "error"),
+    [
+        ({"event_type": "baton_handoff"}, "invalid_metadata_schema"),
+        ({"event_type": "", "event_payload": {}}, "invalid_metadata_schema"),
+        ({"event_type": "x", "event_payload": "state=human"}, "invalid_metadata_schema"),
+        ("{not json", "invalid_metadata_format"),
+    ],
+)
+def test_malformed_metadata_is_refused(client: WebClient, metadata: Any, error: str) -> None:
+    err = error_of(
+        lambda: client.api_call(
+            "chat.postMessage",
+            data={
+                "channel": "C0SHARED",
+                "text": "x",
+                "metadata": metadata if isinstance(metadata, str) else json.dumps(metadata),
+            },
+        )
+    )
+    assert err.response["error"] == error

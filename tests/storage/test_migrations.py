@@ -7,12 +7,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from storage import repo
-from storage.db import make_engine, migrate, session_scope
+from storage.db import alembic_config, make_engine, migrate, session_scope
 from storage.models import Conversation, Escalation, OutboxItem
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -124,3 +126,55 @@ def test_outbox_lease_has_one_winner_and_expires(db):
         assert not repo.lease_outbox(s, item_id, NOW + timedelta(seconds=30), timedelta(seconds=60))
     with session_scope(db) as s:  # the worker died: its lease runs out and another takes over
         assert repo.lease_outbox(s, item_id, NOW + timedelta(seconds=61), timedelta(seconds=60))
+
+
+def test_0006_moves_paging_state_out_of_the_timeline(database_url):
+    """Escalations paged before 0006 keep their state: read once from the timeline into columns."""
+    command.upgrade(alembic_config(database_url), "0005")
+    engine = make_engine(database_url)
+    at = NOW.replace(tzinfo=None) if database_url.startswith("sqlite") else NOW
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO conversations (id, source, channel, thread_ts, account_id, customer_id,"
+                " customer_team, permalink, created_at, last_message_at)"
+                " VALUES (1, 'slack', 'C1', '1.0', 'acme', 'U1', 'T1', '', :at, :at)"
+            ),
+            {"at": at},
+        )
+        for esc_id in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO escalations (id, conversation_id, account_id, tier, status, urgency, category,"
+                    " team, triggers, prefer_agent, card_channel, card_ts, card_dirty, opened_at, claimed_by,"
+                    " resolved_by, resolution_note, chain, steps_done, sla_note)"
+                    " VALUES (:id, 1, 'acme', 'enterprise', :status, 'immediate', 'general', 'support', '[]', '',"
+                    " '', '', false, :at, '', '', '', '[]', 0, '')"
+                ),
+                {"id": esc_id, "status": "open" if esc_id == 1 else "resolved", "at": at},
+            )
+        events = [
+            (1, "page_requested", '{"after_hours": true}'),
+            (1, "paged", '{"provider": "pagerduty", "dedup_key": "baton-esc-1"}'),
+            (1, "paged", '{"provider": "pagerduty", "dedup_key": "baton-surge-support-7", "joined": true}'),
+            (2, "page_requested", '{"after_hours": false}'),
+        ]
+        for esc_id, kind, detail in events:
+            conn.execute(
+                text(
+                    "INSERT INTO escalation_timeline (escalation_id, at, kind, actor, detail)"
+                    " VALUES (:e, :at, :k, '', :d)"
+                ),
+                {"e": esc_id, "at": at, "k": kind, "d": detail},
+            )
+    engine.dispose()
+    migrate(database_url)
+    engine = make_engine(database_url)
+    with session_scope(engine) as s:
+        one, two = s.get(Escalation, 1), s.get(Escalation, 2)
+        assert one is not None and two is not None
+        assert one.page_key == "baton-surge-support-7" and one.paged_at == NOW
+        assert one.after_hours_page_requested and not one.chain_page_requested
+        assert two.page_key == "" and two.paged_at is None
+        assert two.chain_page_requested and not two.after_hours_page_requested
+    engine.dispose()

@@ -1,0 +1,85 @@
+"""A local stand-in for the customer's AI agent: receives Baton's handoff webhooks on loopback.
+
+It checks each delivery the way docs/ai-handoff.md tells an agent to (its own code, not Baton's), keeps
+what it received, and can be told to fail the next deliveries (to test the outbox's retries)::
+
+    agent = AiAgentReceiver(secret="s3cret", clock=clock).start()
+    World(..., ai_webhook=(agent.url, "s3cret"))
+    agent.fail_next(503, count=2)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.sandbox.httpserver import LocalHTTPServer, Request, Response, json_response
+
+
+class _ClockLike(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Received:
+    body: dict[str, Any]
+    headers: dict[str, str]
+    verified: bool  # signature and timestamp good
+    status: int  # what the stand-in answered
+
+
+class AiAgentReceiver:
+    def __init__(self, secret: str, clock: _ClockLike, path: str = "/baton/handoff") -> None:
+        self.secret = secret
+        self.clock = clock
+        self.path = path
+        self._server = LocalHTTPServer(self._handle)
+        self._lock = threading.Lock()
+        self._failures: deque[int] = deque()
+        self.received: list[Received] = []
+
+    def start(self) -> AiAgentReceiver:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    @property
+    def url(self) -> str:
+        return self._server.url + self.path
+
+    def fail_next(self, status: int, count: int = 1) -> None:
+        with self._lock:
+            self._failures.extend([status] * count)
+
+    def accepted(self) -> list[dict[str, Any]]:
+        """Bodies of the deliveries answered 2xx, in order."""
+        return [r.body for r in self.received if 200 <= r.status < 300]
+
+    def _verify(self, req: Request) -> bool:
+        timestamp = req.header("x-baton-request-timestamp")
+        if not timestamp.isdigit() or abs(self.clock.now().timestamp() - int(timestamp)) > 300:
+            return False
+        base = b"v1:" + timestamp.encode() + b":" + req.body
+        expected = "v1=" + hmac.new(self.secret.encode(), base, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, req.header("x-baton-signature"))
+
+    def _handle(self, req: Request) -> Response:
+        if req.method != "POST" or req.path != self.path:
+            return json_response({"error": "not found"}, status=404)
+        verified = self._verify(req)
+        with self._lock:
+            status = self._failures.popleft() if self._failures else (200 if verified else 401)
+            try:
+                body = json.loads(req.body.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                body, status = {}, 400
+            self.received.append(Received(body, dict(req.headers), verified, status))
+        return json_response({"ok": 200 <= status < 300}, status=status)
