@@ -21,7 +21,9 @@ from bot.domain import hours, wait
 from bot.domain.errors import PolicyError
 
 FALLBACK = "en"
-SAFETY = "safety"  # the category and the model label of safety escalations
+SAFETY = "safety"  # the category of safety escalations
+MODEL_PREFIX = "model_"  # the model's labels fire as triggers named model_<label>
+REASON_ALIASES = {"frustration": "not_helping"}
 
 __all__ = [
     "BUILT_IN",
@@ -54,9 +56,10 @@ class Opening:
         return cls(local, days, hours.tz_label(h, opening), now=opening == at.astimezone(UTC))
 
 
-def is_safety(category: str, trigger_ids: Sequence[str]) -> bool:
-    """A safety escalation (self-harm, danger, severe distress) gets its own careful messages."""
-    return category == SAFETY or SAFETY in trigger_ids
+def is_safety(category: str, trigger_categories: Sequence[str | None] = ()) -> bool:
+    """A safety escalation (self-harm, danger, severe distress): its category, or any trigger's, is
+    `safety`. It gets its own careful messages."""
+    return category == SAFETY or SAFETY in trigger_categories
 
 
 def _fill(template: str, **values: str) -> str:
@@ -85,7 +88,10 @@ class CustomerMessages:
     def reason(self, language: str, trigger: str, category: str) -> str:
         """Why a person is taking over, in words fit for the customer (never internal scores or tiers)."""
         book = self.book(language)
-        return book.trigger_reasons.get(trigger) or book.category_reasons.get(category, "")
+        # The model's labels fire as `model_<label>` triggers; frustration reads as "not helping".
+        label = trigger.removeprefix(MODEL_PREFIX)
+        said = book.trigger_reasons.get(trigger) or book.trigger_reasons.get(REASON_ALIASES.get(label, label))
+        return said or book.category_reasons.get(category, "")
 
     def wait(self, language: str, td: timedelta) -> str:
         book = self.book(language)

@@ -45,6 +45,8 @@ EN = Phrasebook(
         "technical": "our support engineers",
         "account": "our support team",
         "general": "our support team",
+        "compliance": "our compliance team",
+        "safety": "our support team",
     },
     trigger_reasons={
         "human_request": "You asked to talk to a person.",
@@ -61,6 +63,7 @@ EN = Phrasebook(
         "privacy": "Requests about your personal data are handled by a person.",
         "security": "Security concerns are handled by a person, right away.",
         "technical": "This looks like it needs one of our engineers.",
+        "compliance": "Compliance questions like this one are handled by a person.",
     },
     emergency="If you or someone else is in immediate danger, please contact your local emergency services.",
     under_a_minute="less than a minute",
@@ -125,6 +128,8 @@ ES = Phrasebook(
         "technical": "nuestro equipo técnico",
         "account": "nuestro equipo de soporte",
         "general": "nuestro equipo de soporte",
+        "compliance": "nuestro equipo de cumplimiento normativo",
+        "safety": "nuestro equipo de soporte",
     },
     trigger_reasons={
         "human_request": "Has pedido hablar con una persona.",
@@ -141,6 +146,7 @@ ES = Phrasebook(
         "privacy": "Las solicitudes sobre tus datos personales las gestiona una persona.",
         "security": "Los problemas de seguridad los gestiona una persona, de inmediato.",
         "technical": "Parece que esto necesita a uno de nuestros ingenieros.",
+        "compliance": "Las consultas de cumplimiento normativo como esta las gestiona una persona.",
     },
     emergency="Si tú o alguien más está en peligro inmediato, contacta ahora con los servicios de emergencia"
     " de tu zona.",
@@ -207,6 +213,8 @@ DE = Phrasebook(
         "technical": "unserem Technikteam",
         "account": "unserem Support-Team",
         "general": "unserem Support-Team",
+        "compliance": "unserem Compliance-Team",
+        "safety": "unserem Support-Team",
     },
     trigger_reasons={
         "human_request": "Sie möchten mit einer Person sprechen.",
@@ -223,6 +231,7 @@ DE = Phrasebook(
         "privacy": "Anfragen zu Ihren personenbezogenen Daten bearbeitet bei uns ein Mensch.",
         "security": "Um Sicherheitsfragen kümmert sich bei uns sofort ein Mensch.",
         "technical": "Das sieht nach einem Fall für unsere Technik aus.",
+        "compliance": "Um Compliance-Fragen wie diese kümmert sich bei uns ein Mensch.",
     },
     emergency="Wenn Sie oder eine andere Person in unmittelbarer Gefahr sind, wenden Sie sich bitte sofort"
     " an den örtlichen Notruf.",
@@ -289,6 +298,8 @@ FR = Phrasebook(
         "technical": "notre équipe technique",
         "account": "notre équipe support",
         "general": "notre équipe support",
+        "compliance": "notre équipe conformité",
+        "safety": "notre équipe support",
     },
     trigger_reasons={
         "human_request": "Vous avez demandé à parler à une personne.",
@@ -305,6 +316,7 @@ FR = Phrasebook(
         "privacy": "Les demandes concernant vos données personnelles sont traitées par une personne.",
         "security": "Les problèmes de sécurité sont traités par une personne, sans attendre.",
         "technical": "Cela semble nécessiter l'intervention de l'un de nos ingénieurs.",
+        "compliance": "Les questions de conformité comme celle-ci sont traitées par une personne.",
     },
     emergency="Si vous-même ou une autre personne êtes en danger immédiat, contactez sans attendre les"
     " services d'urgence locaux.",
@@ -371,6 +383,8 @@ PT = Phrasebook(
         "technical": "nossa equipe técnica",
         "account": "nossa equipe de suporte",
         "general": "nossa equipe de suporte",
+        "compliance": "nossa equipe de compliance",
+        "safety": "nossa equipe de suporte",
     },
     trigger_reasons={
         "human_request": "Você pediu para falar com uma pessoa.",
@@ -387,6 +401,7 @@ PT = Phrasebook(
         "privacy": "Pedidos sobre os seus dados pessoais são tratados por uma pessoa.",
         "security": "Questões de segurança são tratadas por uma pessoa, imediatamente.",
         "technical": "Parece que isso precisa de um dos nossos engenheiros.",
+        "compliance": "Questões de compliance como esta são tratadas por uma pessoa.",
     },
     emergency="Se você ou outra pessoa estiver em perigo imediato, entre em contato agora com os serviços de"
     " emergência da sua região.",
@@ -461,6 +476,8 @@ IT = Phrasebook(
         "technical": "team tecnico",
         "account": "team di assistenza",
         "general": "team di assistenza",
+        "compliance": "team compliance",
+        "safety": "team di assistenza",
     },
     trigger_reasons={
         "human_request": "Hai chiesto di parlare con una persona.",
@@ -477,6 +494,7 @@ IT = Phrasebook(
         "privacy": "Le richieste sui tuoi dati personali sono gestite da una persona.",
         "security": "I problemi di sicurezza sono gestiti da una persona, subito.",
         "technical": "Sembra che serva uno dei nostri tecnici.",
+        "compliance": "Le questioni di conformità come questa sono gestite da una persona.",
     },
     emergency="Se tu o un'altra persona siete in pericolo immediato, contatta subito i servizi di emergenza"
     " della tua zona.",
@@ -542,6 +560,8 @@ NL = Phrasebook(
         "technical": "ons technische team",
         "account": "ons supportteam",
         "general": "ons supportteam",
+        "compliance": "ons complianceteam",
+        "safety": "ons supportteam",
     },
     trigger_reasons={
         "human_request": "Je hebt gevraagd om een medewerker te spreken.",
@@ -558,6 +578,7 @@ NL = Phrasebook(
         "privacy": "Verzoeken over je persoonsgegevens worden door een medewerker behandeld.",
         "security": "Beveiligingsproblemen worden meteen door een medewerker opgepakt.",
         "technical": "Dit lijkt een klus voor een van onze technici.",
+        "compliance": "Compliancevragen zoals deze worden door een medewerker behandeld.",
     },
     emergency="Ben jij of iemand anders in direct gevaar? Neem dan meteen contact op met de lokale"
     " hulpdiensten.",

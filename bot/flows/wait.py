@@ -42,7 +42,7 @@ def cached_wait(session: Session, deps: Deps, esc: Escalation) -> timedelta:
 
 
 def is_safety(esc: Escalation) -> bool:
-    return customer_messages.is_safety(esc.category, [str(t.get("id", "")) for t in esc.triggers])
+    return customer_messages.is_safety(esc.category, [t.get("category") for t in esc.triggers])
 
 
 def transition_text(session: Session, deps: Deps, esc: Escalation) -> str:

@@ -185,9 +185,18 @@ def test_english_openings_match_the_hours_module(at):
 
 
 def test_is_safety():
-    assert cm.is_safety("safety", [])
-    assert cm.is_safety("general", ["human_request", "safety"])
-    assert not cm.is_safety("security", ["security_incident"])
+    assert cm.is_safety("safety")
+    assert cm.is_safety("general", [None, "safety"])
+    assert not cm.is_safety("security", ["security", None])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_model_labels_read_as_the_rules_do(lang):
+    book = BUILT_IN[lang]
+    assert DEFAULT.reason(lang, "model_human_request", "general") == book.trigger_reasons["human_request"]
+    assert DEFAULT.reason(lang, "model_frustration", "general") == book.trigger_reasons["not_helping"]
+    assert DEFAULT.reason(lang, "model_compliance", "compliance") == book.category_reasons["compliance"]
+    assert DEFAULT.reason(lang, "model_unknown", "general") == ""
 
 
 # ---------------------------------------------------------------- the policy's overrides

@@ -50,7 +50,7 @@ def open_in(
         esc.language = language
         if category:
             esc.category = category
-            esc.triggers = [{**esc.triggers[0], "id": category}, *esc.triggers[1:]]
+            esc.triggers = [{**esc.triggers[0], "id": f"model_{category}", "category": category}]
         session.add(esc)
     w.advance_to(w.clock.now() + timedelta(seconds=30))
     return first.ts, current(w, esc.id)
