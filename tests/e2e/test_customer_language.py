@@ -133,6 +133,30 @@ def test_a_spanish_customer_hears_spanish_and_the_ai_is_told_to_stand_back_then_
     assert states == ["human", "human", "human", "ai"]
 
 
+MODEL_ON = "triggers:\n  model_human_request: {enabled: true}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "opening"),
+    [
+        ("¿Me pasan con alguien de su equipo, por favor? Quiero hablar con una persona.", "es", "Voy a pasarte"),
+        ("Ich möchte bitte mit einem Mitarbeiter sprechen, nicht mit einem Bot.", "de", "Ich hole eine Person"),
+        ("Je voudrais parler à un conseiller, s'il vous plaît.", "fr", "Je fais appel à une personne"),
+    ],
+)
+def test_the_language_the_model_reads_is_the_language_baton_writes(world_factory, text, language, opening):
+    """No seam: the judgment model (label triggers switched on in the policy) reads the customer's
+    language, the escalation records it, and the transition is written in it."""
+    w = make(world_factory, extra=MODEL_ON)
+    cust = w.customers["acme"]
+    first = w.driver.user_says(cust.channel, cust.user, text)
+    w.settle()
+    esc = current(w)
+    assert esc.language == language
+    [told] = baton_in_thread(w, first.ts)
+    assert opening in told["text"] and told["metadata"] == handoff(esc, "human")
+
+
 def test_german_after_hours_names_the_opening_in_german(world_factory):
     opened = datetime(2026, 10, 30, 22, 0, tzinfo=UTC)  # Friday 18:00 EDT, back Monday 09:00 EST
     w = make(world_factory, "new_york", opened)
@@ -252,7 +276,7 @@ def test_the_webhook_is_signed_and_retried_until_the_agent_accepts(world_factory
         "channel": cust.channel,
         "thread_ts": first.ts,
         "occurred_at": esc.opened_at.isoformat(),
-        "language": "und",
+        "language": "en",  # the judgment model read the customer's English
         "category": esc.category,
         "urgency": "immediate",
     }
