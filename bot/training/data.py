@@ -21,7 +21,10 @@ TRAINING_DIR = Path(__file__).resolve().parents[1] / "domain" / "nlu" / "trainin
 OTHER = "other"
 MAX_EXPANSIONS = 8
 TEST_SHARE = 0.15
+# Changing the salt draws a fresh held-out split (do it when the old one was read while writing data).
+SPLIT_SALT = "split-2"
 _SLOT = re.compile(r"\{(\w+)\}")
+_COUNT = re.compile(r"\s+\*(\d+)$")  # "template line *40": sample 40 combinations instead of 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,7 @@ def _seed(*parts: str) -> int:
 
 
 def parse_file(path: Path) -> list[Example]:
-    language = path.stem
+    language = path.stem.split("-")[0]  # "en.txt", "en-hard.txt": English
     slots: dict[str, list[str]] = {}
     labels: frozenset[Label] | None = None
     out: list[Example] = []
@@ -59,6 +62,9 @@ def parse_file(path: Path) -> list[Example]:
             continue
         if labels is None:
             raise ValueError(f"{where}: example before any [label] section")
+        count = _COUNT.search(line)
+        cap = int(count.group(1)) if count else MAX_EXPANSIONS
+        line = _COUNT.sub("", line)
         names = _SLOT.findall(line)
         if not names:
             out.append(Example(line, labels, language, where))
@@ -66,16 +72,16 @@ def parse_file(path: Path) -> list[Example]:
         missing = [n for n in names if n not in slots]
         if missing:
             raise ValueError(f"{where}: undefined slot(s) {', '.join(missing)}")
-        out.extend(Example(t, labels, language, where, "template") for t in _expand(line, names, slots))
+        out.extend(Example(t, labels, language, where, "template") for t in _expand(line, names, slots, cap))
     return out
 
 
-def _expand(line: str, names: list[str], slots: dict[str, list[str]]) -> list[str]:
+def _expand(line: str, names: list[str], slots: dict[str, list[str]], cap: int = MAX_EXPANSIONS) -> list[str]:
     unique = list(dict.fromkeys(names))
     combos = list(itertools.product(*(slots[n] for n in unique)))
     rng = random.Random(_seed(line))
-    if len(combos) > MAX_EXPANSIONS:
-        combos = rng.sample(combos, MAX_EXPANSIONS)
+    if len(combos) > cap:
+        combos = rng.sample(combos, cap)
     texts = []
     for combo in combos:
         values = dict(zip(unique, combo, strict=True))
@@ -85,7 +91,7 @@ def _expand(line: str, names: list[str], slots: dict[str, list[str]]) -> list[st
 
 def load_examples(directory: Path = TRAINING_DIR) -> list[Example]:
     files = sorted(directory.glob("*.txt"))
-    unknown = [f.name for f in files if f.stem not in (*LANGUAGES, OTHER)]
+    unknown = [f.name for f in files if f.stem.split("-")[0] not in (*LANGUAGES, OTHER)]
     if unknown:
         raise ValueError(f"training files must be named after a language: {', '.join(unknown)}")
     return [ex for f in files for ex in parse_file(f)]
@@ -148,15 +154,22 @@ def _sentence(text: str) -> str:
 
 def is_test(group: str, share: float = TEST_SHARE) -> bool:
     """Whether a source line (or a composed pair of lines) belongs to the held-out split."""
-    return any((zlib.crc32(g.encode("utf-8")) % 1000) < share * 1000 for g in group.split("&"))
+    return any((zlib.crc32(f"{SPLIT_SALT}:{g}".encode()) % 1000) < share * 1000 for g in group.split("&"))
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def split(examples: Iterable[Example], share: float = TEST_SHARE) -> tuple[list[Example], list[Example]]:
+    """(train, held-out) by source line; a text that also occurs in the held-out split (the same
+    sentence written twice, in two files) is kept out of training."""
     train: list[Example] = []
     test: list[Example] = []
     for ex in examples:
         (test if is_test(ex.group, share) else train).append(ex)
-    return train, test
+    held = {_key(ex.text) for ex in test}
+    return [ex for ex in train if _key(ex.text) not in held], test
 
 
 def sample(examples: list[Example], n: int, seed: int = 0) -> list[Example]:

@@ -62,5 +62,5 @@ def test_training_reports_the_held_out_split(tmp_path: Path, capsys) -> None:  #
     out = tmp_path / "m.npz"
     assert main(["train-model", "--sample", "150", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "held-out split" in printed and "precision" in printed
+    assert "held-out measurement" in printed and "precision" in printed
     assert out.stat().st_size > 0
