@@ -18,6 +18,7 @@ import argparse
 import sys
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "domain" / "nlu" / "weights" / "model.npz"
 
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     extra = import_module("bot.training.bitext").load(args.bitext) if args.bitext else []
 
-    def training_set(lines: list) -> list:  # type: ignore[type-arg]
+    def training_set(lines: list[Any]) -> list[Any]:
         chosen = data.augment(lines) + extra
         return data.sample(chosen, args.sample) if args.sample else chosen
 
