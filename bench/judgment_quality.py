@@ -358,7 +358,8 @@ def print_report(report: dict[str, Any], out: Any = sys.stdout) -> None:
 
     b = report.get("bitext")
     if b is None:
-        w(f"\nBitext: not found at {report['bitext_path']} (pass the CSV path with --bitext)\n")
+        if report["bitext_path"]:
+            w(f"\nBitext: not found at {report['bitext_path']} (pass the CSV path with --bitext)\n")
         return
     w(f"\n== Bitext customer-service set ({b['rows']} rows, one-message self-serve conversations) ==\n")
     h, cr, bc = b["contact_human_agent"], b["clean_routine"], b["billing_category"]
@@ -443,7 +444,7 @@ def run(split: str = "dev", policy: str | None = None, bitext_path: Path | None 
         "splits": splits,
         "detail_split": split,
         "detail": measure(detail, show),
-        "bitext_path": str(path),
+        "bitext_path": "" if bitext_path == Path("") else str(path),
         "bitext": None if bitext_path == Path("") else bitext(path, config),
     }
 
