@@ -1,4 +1,4 @@
-"""The listener thread pool, sized for Baton, that can also tell when all submitted work is done."""
+"""A thread pool that can also tell when all submitted work is done (the inbox lanes use it)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 
 class TrackingExecutor(ThreadPoolExecutor):
-    def __init__(self, max_workers: int = 16) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="baton-listener")
+    def __init__(self, max_workers: int = 16, thread_name_prefix: str = "baton-listener") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._pending = 0
         self._cond = threading.Condition()
 

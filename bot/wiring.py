@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,11 +14,12 @@ from slack_sdk import WebClient
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps, Identity
-from bot.executor import TrackingExecutor
 from bot.flows.registry import EFFECTS
+from bot.inbox import Inbox, InboxConfig
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
-from bot.web import make_wsgi
+from bot.spool import Spool
+from bot.web import make_wsgi, slack_routes
 from integrations.ai_agent import AiAgentWebhook
 from storage.db import make_engine, migrate
 
@@ -29,10 +31,10 @@ class Runtime:
     deps: Deps
     app: App
     wsgi: Any
-    executor: TrackingExecutor
+    inbox: Inbox
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True)
+        self.inbox.stop()
         self.deps.db.dispose()
 
 
@@ -131,6 +133,19 @@ def build(
         ai_webhook=ai_webhook_from_settings(settings),
         effects=EFFECTS,
     )
-    executor = TrackingExecutor(max_workers=settings.workers)
-    app = create_app(deps, signing_secret=settings.slack_signing_secret.get_secret_value(), executor=executor)
-    return Runtime(deps=deps, app=app, wsgi=make_wsgi(app, db), executor=executor)
+    app = create_app(deps)
+    inbox = Inbox(
+        db=db,
+        clock=deps.clock,
+        app=app,
+        spool=Spool(settings.spool_dir),
+        config=InboxConfig(
+            event_workers=settings.workers,
+            interactive_workers=settings.interactive_workers,
+            lease=timedelta(seconds=settings.inbox_lease_seconds),
+        ),
+    ).start()
+    routes = slack_routes(
+        inbox, db, settings.slack_signing_secret.get_secret_value(), max_body=settings.max_body_bytes
+    )
+    return Runtime(deps=deps, app=app, wsgi=make_wsgi(routes), inbox=inbox)

@@ -1,4 +1,9 @@
-"""Button clicks on the escalation card and the Resolve modal."""
+"""Button clicks on the escalation card and the Resolve modal.
+
+Each listener is split the way Bolt splits work for a fast answer: `ack` answers Slack at once (with
+the modal's validation errors when there are any); the `lazy` part runs the flow on the inbox's
+interactive lane, from the stored request, and again from the inbox if it did not finish.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.cards import (
     RESOLVE_MODAL,
@@ -39,9 +45,27 @@ def _tell(respond: Respond, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
+def _ack(ack: Ack) -> None:
+    ack()
+
+
 def _field(values: dict[str, Any], block: str, action: str) -> dict[str, Any]:
     got = (values.get(block) or {}).get(action) or {}
     return got if isinstance(got, dict) else {}
+
+
+def _modal(view: dict[str, Any]) -> tuple[int | None, str, str, str]:
+    """The escalation id, the note, 'was a human needed?' and its reason, from the Resolve modal."""
+    try:
+        esc_id: int | None = int(view.get("private_metadata", ""))
+    except (TypeError, ValueError):
+        esc_id = None
+    values = (view.get("state") or {}).get("values") or {}
+    note = str(_field(values, RESOLVE_NOTE_BLOCK, RESOLVE_NOTE_ACTION).get("value") or "")
+    picked = _field(values, RESOLVE_NEEDED_BLOCK, RESOLVE_NEEDED_ACTION).get("selected_option") or {}
+    needed = str(picked.get("value") or "") if isinstance(picked, dict) else ""
+    reason = str(_field(values, RESOLVE_REASON_BLOCK, RESOLVE_REASON_ACTION).get("value") or "")
+    return esc_id, note, needed, reason
 
 
 NOT_ATTACHED = "That button is not attached to an escalation."
@@ -50,9 +74,7 @@ ClickFlow = Callable[[Deps, int, str, str], flows.ClickResult]
 
 def register(app: App, deps: Deps) -> None:
     def button(action: Action, flow: ClickFlow) -> None:
-        @app.action(action.value)
-        def on_click(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-            ack()
+        def on_click(body: dict[str, Any], respond: Respond) -> None:
             esc_id = _escalation_id(body)
             user, team = _who(body)
             if esc_id is None:
@@ -61,12 +83,12 @@ def register(app: App, deps: Deps) -> None:
             if not result.ok:
                 _tell(respond, result.message)
 
+        app.action(action.value)(ack=_ack, lazy=[on_click])
+
     button(Action.CLAIM, flows.claim)
     button(Action.RELEASE, flows.release)
 
-    @app.action(Action.RESOLVE.value)
-    def on_resolve(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    def on_resolve(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         esc_id = _escalation_id(body)
         _, team = _who(body)
         if esc_id is None:
@@ -74,29 +96,36 @@ def register(app: App, deps: Deps) -> None:
         result, view = flows.resolve_modal(deps, esc_id, team)
         if view is None:
             return _tell(respond, result.message)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.view(RESOLVE_MODAL)
-    def on_resolve_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
-            esc_id = int(view.get("private_metadata", ""))
-        except ValueError:
-            ack(
-                response_action="errors",
-                errors={RESOLVE_NOTE_BLOCK: "This form lost its escalation; open it again."},
-            )
-            return
-        values = (view.get("state") or {}).get("values") or {}
-        note = str(_field(values, RESOLVE_NOTE_BLOCK, RESOLVE_NOTE_ACTION).get("value") or "")
-        picked = _field(values, RESOLVE_NEEDED_BLOCK, RESOLVE_NEEDED_ACTION).get("selected_option") or {}
-        needed = str(picked.get("value") or "") if isinstance(picked, dict) else ""
-        reason = str(_field(values, RESOLVE_REASON_BLOCK, RESOLVE_REASON_ACTION).get("value") or "")
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:  # a trigger_id lives 3 s: a replay after a crash finds it expired
+            _tell(respond, f"Could not open the form ({exc.response.get('error')}); click Resolve again.")
+
+    app.action(Action.RESOLVE.value)(ack=_ack, lazy=[on_resolve])
+
+    def _errors(view: dict[str, Any]) -> dict[str, str]:
+        esc_id, note, needed, _ = _modal(view)
+        if esc_id is None:
+            return {RESOLVE_NOTE_BLOCK: "This form lost its escalation; open it again."}
         if not note.strip():
-            ack(response_action="errors", errors={RESOLVE_NOTE_BLOCK: "Say in a line what was done."})
-            return
+            return {RESOLVE_NOTE_BLOCK: "Say in a line what was done."}
         if needed and needed not in flows.NEEDED_VALUES:
-            ack(response_action="errors", errors={RESOLVE_NEEDED_BLOCK: "Pick one of the answers."})
-            return
-        ack()
+            return {RESOLVE_NEEDED_BLOCK: "Pick one of the answers."}
+        return {}
+
+    def on_resolve_ack(ack: Ack, view: dict[str, Any]) -> None:
+        errors = _errors(view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    def on_resolve_submit(body: dict[str, Any], view: dict[str, Any]) -> None:
+        if _errors(view):
+            return  # answered with the errors already
+        esc_id, note, needed, reason = _modal(view)
+        assert esc_id is not None
         user, team = _who(body)
         flows.resolve(deps, esc_id, user, team, note, needed=needed, needed_reason=reason)
+
+    app.view(RESOLVE_MODAL)(ack=on_resolve_ack, lazy=[on_resolve_submit])

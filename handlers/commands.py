@@ -1,4 +1,4 @@
-"""The /escalations slash command."""
+"""The /escalations slash command: acked at once, answered through response_url by the lazy part."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from bot.deps import Deps
 from bot.flows import commands as flows
 
 
+def _ack(ack: Ack) -> None:
+    ack()
+
+
 def register(app: App, deps: Deps) -> None:
-    @app.command("/escalations")
-    def on_escalations(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def on_escalations(command: dict[str, Any], respond: Respond) -> None:
         answer = flows.escalations_command(
             deps,
             text=str(command.get("text", "")),
@@ -25,3 +27,5 @@ def register(app: App, deps: Deps) -> None:
         follow_up = answer.get(flows.FOLLOW_UP)
         if follow_up is not None:
             follow_up()
+
+    app.command("/escalations")(ack=_ack, lazy=[on_escalations])

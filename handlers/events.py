@@ -1,4 +1,5 @@
-"""Events API listeners: customer-channel messages go to the ingest flow; the rest is acknowledged."""
+"""Events API listeners, run by inbox workers from the stored event: customer-channel messages go to
+the ingest flow; the rest is acknowledged."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.flows.commands import publish_home
-from bot.flows.ingest import Inbound, ingest_reliably
+from bot.flows.ingest import Inbound, ingest_message
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def register(app: App, deps: Deps) -> None:
         msg = inbound_from_event(event, body)
         if not msg.ts or not msg.channel:
             return
-        result = ingest_reliably(deps, msg)
+        result = ingest_message(deps, msg)  # a database error: the inbox retries the event
         log.debug("message %s/%s: %s", msg.channel, msg.ts, result.why)
 
     # The same user message can also arrive as app_mention: the message listener already takes it

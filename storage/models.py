@@ -231,3 +231,37 @@ class OutboxItem(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = _utc(nullable=False)
     done_at: datetime | None = _utc()
+
+
+class InboxItem(SQLModel, table=True):
+    """A request Slack sent, stored before Baton answered it, until a worker has processed it.
+
+    `key` is the delivery's own id (an event's event_id, an interaction's trigger_id): Slack's retries
+    and a replayed spool insert nothing. `available_at` is when a worker may take it: now for a new
+    item, the end of the lease for one being processed (a crashed worker's items come back), the next
+    attempt for one that failed.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        Index(
+            "ix_inbox_pending",
+            "lane",
+            "available_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    lane: str = Field(max_length=16)  # bot.inbox.Lane: events | interactive
+    kind: str = Field(max_length=64)  # the event or interaction type (message, block_actions, ...)
+    content_type: str = Field(max_length=100)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the raw request body, as signed
+    status: str = Field(default="pending", max_length=16)  # storage.inbox.Status
+    attempts: int = Field(default=0)
+    available_at: datetime = _utc(nullable=False)
+    received_at: datetime = _utc(nullable=False)
+    done_at: datetime | None = _utc()
+    last_error: str = Field(default="", max_length=500)

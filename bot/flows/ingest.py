@@ -8,10 +8,8 @@ is never recorded without its consequences, and a slow Slack never loses an esca
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.deps import Deps
@@ -65,37 +63,6 @@ def role_of(deps: Deps, msg: Inbound) -> str | None:
     if msg.user_team and msg.user_team != me.team_id:
         return "customer"  # Slack Connect: a user of another organisation
     return "agent"
-
-
-RETRY_WAITS = (0.5, 2.0, 5.0)  # seconds between attempts after a database error
-
-
-def ingest_reliably(deps: Deps, msg: Inbound, *, waits: tuple[float, ...] = RETRY_WAITS) -> IngestResult:
-    """ingest_message, retried on database errors (a lock timeout, a failover).
-
-    Slack has been answered already (events are acked before listeners run) and will not send the
-    event again, so a transient failure is retried here; if every attempt fails the whole message is
-    logged as an error, so it can be replayed, never dropped silently.
-    """
-    for attempt, wait in enumerate((*waits, None)):
-        try:
-            return ingest_message(deps, msg)
-        except DBAPIError as exc:
-            if wait is None:
-                log.error(
-                    "message %s/%s NOT recorded after %d attempts (%s); replay it: %r",
-                    msg.channel,
-                    msg.ts,
-                    attempt + 1,
-                    exc,
-                    msg,
-                )
-                raise
-            log.warning(
-                "message %s/%s: database error (%s), retrying in %.1fs", msg.channel, msg.ts, exc, wait
-            )
-            time.sleep(wait)
-    raise AssertionError("unreachable")
 
 
 def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:

@@ -80,9 +80,8 @@ class World:
         self.ai_webhook = ai_webhook
         self.clock = clock
         self.pager_log = pager_log
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="baton-world-")  # the database file, the spool
         if not database_url:
-            self._tmp = tempfile.TemporaryDirectory(prefix="baton-world-")
             database_url = f"sqlite:///{self._tmp.name}/baton.db"
         self.database_url = database_url
         self.slack = FakeSlack(clock=clock)
@@ -154,6 +153,7 @@ class World:
             slack_api_url=fake.base_url,
             BATON_AI_WEBHOOK_URL=self.ai_webhook[0] if self.ai_webhook else "",
             BATON_AI_WEBHOOK_SECRET=SecretStr(self.ai_webhook[1] if self.ai_webhook else ""),
+            BATON_SPOOL_DIR=f"{self._tmp.name}/spool",
         )
         client = WebClient(token=fake.bot_token, base_url=fake.base_url)
         self.runtime = build(
@@ -184,8 +184,7 @@ class World:
                 standin.stop()
         self.slack.stop()
         self._http.close()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._tmp.cleanup()
 
     # ------------------------------------------------------------------ acting
 
@@ -197,7 +196,7 @@ class World:
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until the app has finished what it was handed (listeners run after the ack)."""
         assert self.runtime is not None
-        if not self.runtime.executor.wait_idle(timeout):
+        if not self.runtime.inbox.wait_idle(timeout):
             raise TimeoutError("Baton's listeners did not finish in time")
 
     def sweep(self) -> SweepReport:

