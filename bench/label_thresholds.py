@@ -47,7 +47,7 @@ class Row:
 
 def without_labels(config: EngineConfig) -> tuple[EngineConfig, dict[str, str]]:
     """The same policy with every `detector: model` trigger off; and trigger id -> label."""
-    labels = {t.id: str(t.label) for t in config.triggers if t.detector is DetectorKind.MODEL and t.enabled}
+    labels = {t.id: str(t.label) for t in config.triggers if t.detector is DetectorKind.MODEL}
     doc = {"triggers": {**config.raw["triggers"], **{tid: {**config.raw["triggers"][tid], "enabled": False} for tid in labels}},
            "segments": config.raw["segments"]}  # fmt: skip
     return parse_engine_config(doc, classifier=config.classifier), labels
@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"policy: {source} · model: {config.model_version} · dev conversations {len(dev)} · rows {len(rows)}"
     )
-    current = {str(t.label): t.param("threshold", "self-serve") for t in config.triggers if t.id in labels}
+    current = {str(t.label): t.param("threshold", "self-serve") for t in config.triggers if t.id in labels and t.enabled}
+    every = {str(t.label) for t in config.triggers if t.id in labels}
 
     print("\nwhat each label adds on its own (threshold: dev gained / dev false / bitext routine false)")
     for label in sorted(set(labels.values())):
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"  {label:<18} " + "  ".join(cells))
 
-    th = {label: 1.01 for label in current}
+    th = {label: 1.01 for label in every}
     for _ in range(4):  # coordinate ascent, a few sweeps
         for label in sorted(th):
             best = max(GRID, key=lambda g: (objective(rows, {**th, label: g}, args.fp_weight, args.bitext_weight,

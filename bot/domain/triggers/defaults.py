@@ -17,7 +17,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": "safety",
             "reason": "Customer may be in danger or distress",
-            "params": {"threshold": 0.9},
+            "params": {"threshold": 0.65},
         },
         "model_human_request": {
             "enabled": False,
@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": None,
             "reason": "Customer asked for a human",
-            "params": {"threshold": 0.975},
+            "params": {"threshold": 0.95},
         },
         "model_legal_threat": {
             "enabled": False,
@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": "legal",
             "reason": "Customer mentioned legal action",
-            "params": {"threshold": 0.7},
+            "params": {"threshold": 0.4},
         },
         "model_security_incident": {
             "enabled": False,
@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": "security",
             "reason": "Customer reported a security problem",
-            "params": {"threshold": 0.99},
+            "params": {"threshold": 0.425},
         },
         "model_outage": {
             "enabled": False,
@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": "technical",
             "reason": "Customer reports an outage",
-            "params": {"threshold": 0.95},
+            "params": {"threshold": 0.975},
         },
         "model_data_deletion": {
             "enabled": False,
@@ -67,7 +67,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": "privacy",
             "reason": "Customer raised a privacy or data-protection request",
-            "params": {"threshold": 0.99},
+            "params": {"threshold": 0.675},
         },
         "model_compliance": {
             "enabled": False,
@@ -77,7 +77,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": "compliance",
             "reason": "Customer asked about compliance (SOC 2, HIPAA, DPA, data residency)",
-            "params": {"threshold": 0.3},
+            "params": {"threshold": 0.7},
         },
         "model_billing_dispute": {
             "enabled": False,
@@ -87,7 +87,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": "billing",
             "reason": "Customer disputes a charge",
-            "params": {"threshold": 0.99},
+            "params": {"threshold": 0.825},
         },
         "model_cancellation": {
             "enabled": False,
@@ -97,7 +97,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": "cancellation",
             "reason": "Customer wants to cancel or leave",
-            "params": {"threshold": 0.99},
+            "params": {"threshold": 0.975},
         },
         "model_frustration": {
             "enabled": False,
@@ -107,7 +107,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": None,
             "reason": "Customer is frustrated",
-            "params": {"threshold": 0.775},
+            "params": {"threshold": 0.9},
         },
         "frustration_building": {
             "enabled": False,
