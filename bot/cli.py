@@ -20,7 +20,7 @@ Run it for real:                           baton serve   (see README: Connect yo
 def _cmd_serve(args: argparse.Namespace) -> int:
     from bot.serve import serve
 
-    return serve(socket_mode=args.socket, port=args.port)
+    return serve(socket_mode=args.socket, port=args.port, workers=args.workers)
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN) instead of HTTP"
     )
     p.add_argument("--port", type=int, default=None, help="HTTP port (default: BATON_PORT or 3000)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="HTTP worker processes (default: BATON_WORKERS or 2; each runs BATON_THREADS threads)",
+    )
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema (DATABASE_URL)")

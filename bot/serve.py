@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.policy import Policy
 from bot.scheduler import start_scheduler
+from bot.server import exec_gunicorn
 from bot.settings import Settings
-from bot.web import Server
 from bot.wiring import build, integrations_from_settings
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def _warn_unconnected(policy: Policy, pagers: dict[str, Any], sources: dict[str,
             )
 
 
-def serve(*, socket_mode: bool = False, port: int | None = None) -> int:
+def serve(*, socket_mode: bool = False, port: int | None = None, workers: int | None = None) -> int:
     settings = Settings()
     missing = _missing(settings, socket_mode)
     if missing:
@@ -58,21 +58,18 @@ def serve(*, socket_mode: bool = False, port: int | None = None) -> int:
         )
         return 2
     accounts, pagers, oncall_sources = integrations_from_settings(settings)
+    # Migrates once, here, and checks the token and the policy before any worker starts.
     runtime = build(settings, accounts=accounts, pagers=pagers, oncall_sources=oncall_sources)
     _warn_unconnected(runtime.deps.policy, pagers, oncall_sources)
+    if not socket_mode:
+        runtime.close()
+        exec_gunicorn(port=port, workers=workers)  # does not return: this process becomes the server
     scheduler = start_scheduler(runtime.deps, settings.sweep_seconds)
     try:
-        if socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            print("Baton is connected over Socket Mode. Ctrl-C to stop.")
-            SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()
-        else:
-            server = Server(runtime.wsgi, host=settings.host, port=port or settings.port)
-            print(
-                f"Baton listens on {server.url}: Slack requests at /slack/events, health at /healthz. Ctrl-C to stop."
-            )
-            server.serve_forever()
+        print("Baton is connected over Socket Mode. Ctrl-C to stop.")
+        SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()
     except KeyboardInterrupt:
         pass
     finally:

@@ -23,11 +23,17 @@ class Settings(BaseSettings):
     # HTTP server
     host: str = Field(default="0.0.0.0", alias="BATON_HOST")
     port: int = Field(default=3000, alias="BATON_PORT")
-    workers: int = Field(default=8, alias="BATON_WORKERS")  # inbox workers for events
+    event_workers: int = Field(default=8, alias="BATON_EVENT_WORKERS")  # inbox workers for events
     interactive_workers: int = Field(default=4, alias="BATON_INTERACTIVE_WORKERS")  # clicks, commands
     inbox_lease_seconds: float = Field(default=30.0, alias="BATON_INBOX_LEASE_SECONDS")
     spool_dir: str = Field(default="baton-spool", alias="BATON_SPOOL_DIR")  # used while the database is down
     max_body_bytes: int = Field(default=1 << 20, alias="BATON_MAX_BODY_BYTES")
+    # `baton serve` runs gunicorn: BATON_WORKERS processes x BATON_THREADS request threads each.
+    workers: int = Field(default=2, ge=1, alias="BATON_WORKERS")
+    threads: int = Field(default=16, ge=1, alias="BATON_THREADS")
+    backlog: int = Field(default=2048, ge=128, alias="BATON_BACKLOG")  # the listen queue
+    graceful_seconds: int = Field(default=25, ge=0, alias="BATON_GRACEFUL_SECONDS")  # SIGTERM: finish
+    keepalive_seconds: int = Field(default=5, ge=0, alias="BATON_KEEPALIVE_SECONDS")
     sweep_seconds: float = Field(default=15.0, alias="BATON_SWEEP_SECONDS")
     ingest_token: SecretStr = Field(default=SecretStr(""), alias="BATON_INGEST_TOKEN")
 

@@ -11,12 +11,14 @@ import httpx
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps, Identity
 from bot.flows.registry import EFFECTS
 from bot.inbox import Inbox, InboxConfig
 from bot.policy import Policy, load_policy
+from bot.probes import Probes
 from bot.settings import Settings
 from bot.spool import Spool
 from bot.web import make_wsgi, slack_routes
@@ -117,6 +119,8 @@ def build(
     client = slack or WebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
+    if not any(isinstance(h, metrics.CountRateLimits) for h in client.retry_handlers):
+        client.retry_handlers.append(metrics.CountRateLimits())
     policy = policy or load_policy(settings.baton_policy or None)
     if settings.baton_model and policy.engine.classifier is None:
         policy = policy.with_model()  # the judgment model beside the rules (BATON_MODEL=false: rules only)
@@ -140,7 +144,7 @@ def build(
         app=app,
         spool=Spool(settings.spool_dir),
         config=InboxConfig(
-            event_workers=settings.workers,
+            event_workers=settings.event_workers,
             interactive_workers=settings.interactive_workers,
             lease=timedelta(seconds=settings.inbox_lease_seconds),
         ),
@@ -148,4 +152,7 @@ def build(
     routes = slack_routes(
         inbox, db, settings.slack_signing_secret.get_secret_value(), max_body=settings.max_body_bytes
     )
-    return Runtime(deps=deps, app=app, wsgi=make_wsgi(routes), inbox=inbox)
+    probes = Probes(db=db, clock=deps.clock, sweep_seconds=settings.sweep_seconds)
+    routes.update(probes.routes())  # GET /readyz, GET /metrics
+    wsgi = metrics.instrument(make_wsgi(routes), {path for _, path in routes})
+    return Runtime(deps=deps, app=app, wsgi=wsgi, inbox=inbox)

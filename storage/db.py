@@ -7,11 +7,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+READ_ONLY = "baton_read_only"  # execution option carried by read_scope's connections
+MIGRATION_LOCK = 0x6261746F6E  # pg_advisory_lock key ("baton"): one migrating instance at a time
 
 
 def normalise_url(url: str) -> str:
@@ -44,9 +47,12 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         def _no_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None
 
+        # A read-only session (read_scope) begins DEFERRED: it takes no write lock, so readers (card
+        # views, /escalations, /metrics, the sweep's due-row scans) never queue behind writers in WAL.
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            readonly = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     # connect_timeout: an unreachable database fails a connection in 2 s, so a request that finds it
@@ -72,6 +78,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads: no write lock on SQLite (plain BEGIN), READ ONLY on PostgreSQL.
+
+    Nothing is committed; a write attempted inside fails (SQLite: it would need the lock it did not
+    take, so it may wait for busy_timeout; PostgreSQL refuses it at once).
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    # Closing (not rolling back) ends the transaction and leaves what was read loaded on the objects.
+    with Session(engine.execution_options(**options), expire_on_commit=False) as session:
+        yield session
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 
@@ -85,4 +106,20 @@ def migrate(url: str) -> None:
     """Bring the database to the newest schema (idempotent; safe to run on every start)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    cfg = alembic_config(url)
+    if not normalise_url(url).startswith("postgresql"):
+        # SQLite: one host; `baton serve` migrates once in the master before it starts its workers.
+        command.upgrade(cfg, "head")
+        return
+    # Several instances starting together would race to create the same tables: take turns.
+    engine = create_engine(normalise_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            try:
+                command.upgrade(cfg, "head")
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+                conn.commit()
+    finally:
+        engine.dispose()

@@ -265,3 +265,13 @@ class InboxItem(SQLModel, table=True):
     received_at: datetime = _utc(nullable=False)
     done_at: datetime | None = _utc()
     last_error: str = Field(default="", max_length=500)
+
+
+class SweepHeartbeat(SQLModel, table=True):
+    """The last sweep of each process (host:pid): /readyz and /metrics read how fresh the newest is."""
+
+    __tablename__ = "sweep_heartbeats"
+
+    worker: str = Field(primary_key=True, max_length=200)
+    at: datetime = _utc(nullable=False, index=True)
+    duration_ms: float = Field(default=0.0)

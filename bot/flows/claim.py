@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import cards
+from bot import cards, metrics
 from bot.deps import Deps
 from bot.domain.handoff import HandoffState
 from bot.domain.report import Needed
@@ -46,6 +46,7 @@ def claim(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
                 return ClickResult(False, f"Already claimed by {who}.")
             return ClickResult(False, "This escalation is already resolved.")
         repo.log(session, esc_id, now, TimelineKind.CLAIMED, actor=user, via="button")
+        metrics.claimed(team=esc.team, opened_at=esc.opened_at, at=now)
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
         outbox.enqueue(
             session, esc_id, EffectKind.NOTIFY_CLAIMED, now, key=unique(), user=user, team=esc.team

@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.flows import report as report_flow
 from bot.flows.oncall import who_is_on_call
 from storage import repo
-from storage.db import session_scope
+from storage.db import read_scope
 from storage.models import ACTIVE_STATUSES
 
 HELP = (
@@ -46,7 +46,7 @@ def _list(deps: Deps, _: Invocation) -> dict[str, Any]:
 
 def _list_text(deps: Deps) -> str:
     now = deps.clock.now()
-    with session_scope(deps.db) as session:
+    with read_scope(deps.db) as session:
         rows = repo.escalations(session, statuses=ACTIVE_STATUSES, limit=30)
     if not rows:
         return ":white_check_mark: No open escalations."

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot import metrics
 from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
@@ -67,6 +68,8 @@ def open_or_grow(
         inserted = repo.insert_escalation(session, esc)
         if inserted is not None:
             assert inserted.id is not None
+            first = decision.triggers[0].id if decision.triggers else ""
+            metrics.escalation_opened(trigger=first, team=team.name, urgency=str(urgency))
             repo.log(
                 session,
                 inserted.id,

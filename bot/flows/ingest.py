@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot import metrics
 from bot.deps import Deps
 from bot.domain import loop, model
 from bot.domain.triggers import MessageAnalysis, analyse, decide
@@ -150,6 +151,7 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
                 decision = loop.back_to_human(
                     decision, _previous(session, conv.id, account.id), account, now, deps.policy.engine
                 )
+            metrics.decision(escalate=decision.escalate, category=decision.category)
             if decision.escalate:
                 esc_id, opened = escalate.open_or_grow(session, deps, conv, active, decision, account, now)
             elif flagged and active is not None and active.id is not None:

@@ -21,10 +21,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot import metrics
 from bot.deps import Deps
 from integrations import retry
 from storage import repo
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import OutboxItem, TimelineKind
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,7 @@ def run_item(deps: Deps, item: OutboxItem) -> Outcome:
             return Outcome(False, "leased elsewhere")
     attempt = item.attempts + 1
     outcome = _attempt(deps, item, attempt)
+    metrics.effect_ran(kind=item.kind, ok=outcome.ok)
     done_at = deps.clock.now()
     with session_scope(deps.db) as session:
         if outcome.ok:
@@ -192,7 +194,7 @@ def run_item(deps: Deps, item: OutboxItem) -> Outcome:
 def _drain(deps: Deps, due: Callable[[Session, datetime], list[OutboxItem]]) -> int:
     ran = 0
     for _ in range(DRAIN_ROUNDS):
-        with session_scope(deps.db) as session:
+        with read_scope(deps.db) as session:
             items = due(session, deps.clock.now())
         if not items:
             break

@@ -9,7 +9,7 @@ from bot.deps import Deps
 from bot.domain.model import Account, FiredTrigger
 from bot.flows import accounts
 from storage import repo
-from storage.db import session_scope
+from storage.db import read_scope
 from storage.models import Conversation, Escalation
 
 
@@ -21,7 +21,7 @@ def account_for(deps: Deps, channel: str, account_id: str) -> Account:
 
 def account_of(deps: Deps, esc_id: int) -> Account:
     """Read what is needed in a short transaction, then fetch the facts with none open."""
-    with session_scope(deps.db) as session:
+    with read_scope(deps.db) as session:
         esc, conv = repo.escalation_with_conversation(session, esc_id)
         channel, account_id = conv.channel, esc.account_id
     return account_for(deps, channel, account_id)

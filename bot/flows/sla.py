@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot import metrics
 from bot.deps import Deps
 from bot.domain import chain, hours
 from bot.flows import outbox
@@ -111,6 +112,7 @@ def run_due_steps(deps: Deps, now: datetime, overdue: list[int]) -> list[int]:
             ):
                 continue  # another instance took it
             late = now - step.due_at
+            metrics.step_ran(late_seconds=late.total_seconds())
             if late > 2 * sweep_interval(deps):
                 overdue.append(esc.id)
                 log.warning("escalation %s: step %s ran %s late", esc.id, step.action, late)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from bot.deps import Deps
 from bot.flows import effects, outbox, sla
 from storage import repo
-from storage.db import session_scope
+from storage.db import read_scope
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _refresh_dirty_cards(deps: Deps, now: datetime) -> int:
     """Coalesced card updates: at most one chat.update per card per `card_min_interval`."""
     # chat.update is Tier 3 (~50/min per workspace, PLATFORM-FACTS): spend at most that budget per sweep.
     budget = max(1, int(50 * deps.sweep_seconds / 60))
-    with session_scope(deps.db) as session:
+    with read_scope(deps.db) as session:
         dirty = repo.dirty_cards(session, now - timedelta(seconds=deps.card_min_interval), limit=budget)
         ids = [e.id for e in dirty if e.id is not None]
     done = 0

@@ -1,0 +1,65 @@
+"""What /healthz, /readyz and /metrics answer. The routes are in bot/web.py; the checks are here.
+
+- /healthz: the process answers (alive). Restart it when this fails.
+- /readyz: it can do its job: the database answers, a sweep ran recently (a heartbeat row written by
+  every sweep, any process), and nothing waits in the inbox for too long. Take it out of the load
+  balancer when this fails; 503 with the failing check named.
+- /metrics: Prometheus text format (bot/metrics.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot import metrics
+from bot.clock import Clock
+from storage import monitor
+from storage.db import read_scope
+
+
+def sweep_max_age(sweep_seconds: float) -> timedelta:
+    """A heartbeat older than this means no sweep is running: four missed ticks, and never under a minute."""
+    return timedelta(seconds=max(60.0, 4 * sweep_seconds))
+
+
+@dataclass
+class Probes:
+    db: Engine
+    clock: Clock
+    sweep_seconds: float = 15.0
+    started_at: datetime | None = None  # when this process began serving (default: the clock, at creation)
+
+    def __post_init__(self) -> None:
+        if self.started_at is None:
+            self.started_at = self.clock.now()
+
+    def ready(self) -> tuple[bool, dict[str, Any]]:
+        now = self.clock.now()
+        checks: dict[str, Any] = {}
+        try:
+            with read_scope(self.db) as session:
+                monitor.ping(session)
+                beat = monitor.newest_heartbeat(session)
+        except Exception as exc:  # a probe reports, it does not raise
+            checks["database"] = f"unreachable: {str(exc).splitlines()[0][:200]}"
+            return False, {"ok": False, "checks": checks}
+        checks["database"] = "ok"
+        limit = sweep_max_age(self.sweep_seconds)
+        if beat is None:
+            # No sweep anywhere yet: fine while this process is young (the first tick is one interval away).
+            young = self.started_at is not None and now - self.started_at <= limit
+            checks["sweep"] = "starting" if young else f"no sweep has run in {int(limit.total_seconds())} s"
+        else:
+            age = (now - beat).total_seconds()
+            checks["sweep"] = (
+                "ok" if age <= limit.total_seconds() else f"stale: last sweep {age:.0f} s ago"
+            )
+        ok = all(v in ("ok", "starting") for v in checks.values())
+        return ok, {"ok": ok, "checks": checks}
+
+    def metrics(self) -> tuple[bytes, str]:
+        return metrics.exposition(self.db, self.clock.now)
