@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +21,9 @@ from bot import metrics
 from bot.clock import Clock
 from storage import monitor
 from storage.db import read_scope
+
+StartResponse = Callable[..., Any]
+Handler = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def sweep_max_age(sweep_seconds: float) -> timedelta:
@@ -63,3 +68,20 @@ class Probes:
 
     def metrics(self) -> tuple[bytes, str]:
         return metrics.exposition(self.db, self.clock.now)
+
+    # WSGI handlers for the routes (bot/web.py mounts them)
+    def readyz(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        ok, body = self.ready()
+        data = json.dumps(body).encode()
+        status = "200 OK" if ok else "503 Service Unavailable"
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def scrape(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        data, content_type = self.metrics()
+        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def routes(self) -> dict[tuple[str, str], Handler]:
+        """(method, path) -> handler, for the WSGI app's route table."""
+        return {("GET", "/readyz"): self.readyz, ("GET", "/metrics"): self.scrape}

@@ -23,6 +23,7 @@ import math
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
@@ -258,6 +259,7 @@ class FakeSlack:
         self._windows: dict[str, deque[float]] = {}
         self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, last refill)
         self._failures: dict[str, deque[tuple[str, int, int]]] = {}
+        self._delay = 0.0  # seconds every Web API call takes (set_delay): a slow Slack
 
         self.add_team(team_id, team_name, team_domain)
         self._users[bot_user_id] = self._user_object(
@@ -686,6 +688,17 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(method, deque()).append((error, count, retry_after))
 
+    def set_delay(self, seconds: float) -> None:
+        """Make every Web API call take ``seconds`` before it is answered (0: answer at once).
+
+        Real time, whatever the clock: it models a slow network or a slow Slack, for benchmarks of
+        slow neighbours. Calls wait in parallel (the stand-in serves each request on its own thread).
+        """
+        if seconds < 0:
+            raise ValueError("delay must be >= 0")
+        with self._lock:
+            self._delay = float(seconds)
+
     def clear_failures(self) -> None:
         """Forget every failure queued with fail_next (the service recovers)."""
         with self._lock:
@@ -729,6 +742,10 @@ class FakeSlack:
     # ------------------------------------------------------------------ HTTP plumbing
     def _handle(self, req: Request) -> Response:
         if req.path.startswith("/api/"):
+            with self._lock:
+                delay = self._delay
+            if delay:
+                time.sleep(delay)
             return self._handle_api(req, req.path[len("/api/") :])
         if req.path.startswith("/response/"):
             return self._handle_response_url(req, req.path[len("/response/") :])

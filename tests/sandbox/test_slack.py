@@ -756,3 +756,20 @@ def test_malformed_metadata_is_refused(client: WebClient, metadata: Any, error: 
         )
     )
     assert err.response["error"] == error
+
+
+def test_set_delay_holds_every_web_api_answer_and_zero_restores_it():
+    """The latency knob (for slow-neighbour benchmarks): a client that waits less than the delay gets
+    no answer; the call still happens; with 0 the same client is answered."""
+    fake = FakeSlack().start()
+    try:
+        auth = {"Authorization": f"Bearer {fake.bot_token}"}
+        fake.set_delay(3.0)
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{fake.base_url}auth.test", headers=auth, timeout=0.5)
+        fake.set_delay(0)
+        assert httpx.post(f"{fake.base_url}auth.test", headers=auth, timeout=30).json()["ok"] is True
+        with pytest.raises(ValueError):
+            fake.set_delay(-1)
+    finally:
+        fake.stop()
