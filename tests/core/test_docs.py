@@ -48,3 +48,16 @@ def test_the_documented_signature_check_accepts_baton_and_nothing_else():
     assert not check("s3cret", good, body + b" ")
     old = {TIMESTAMP_HEADER: str(now - 301), SIGNATURE_HEADER: sign("s3cret", now - 301, body)}
     assert not check("s3cret", old, body)
+
+
+def test_the_dockerfile_installs_as_ci_does():
+    """docs/deploy.md promises deploy/Dockerfile's install step is CI's: `pip install -e .` from the repo."""
+    root = DOCS.parent
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    dockerfile = (root / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^pip install -q -e \.$", ci, flags=re.M), "CI installs with pip install -e ."
+    run_lines = "\n".join(line for line in dockerfile.splitlines() if not line.lstrip().startswith("#"))
+    installs = re.findall(r"pip install[^\\\n&]*", run_lines)
+    assert [i.strip() for i in installs if "-e" in i] == ["pip install -q -e ."]
+    assert "COPY . /app" in dockerfile and 'CMD ["baton", "serve"]' in dockerfile
+    assert "deploy/Dockerfile" in (DOCS / "deploy.md").read_text(encoding="utf-8")
