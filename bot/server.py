@@ -4,13 +4,13 @@ Why gunicorn (measured against waitress and the former wsgiref server): docs/ope
 `baton serve` checks the configuration and migrates the database once, in one process; then it
 becomes (exec) the gunicorn master, which binds the socket (backlog BATON_BACKLOG) and forks the
 workers. Each worker builds its own runtime here, after the fork (database pool, Slack client,
-listener pool, scheduler): nothing with a thread or a socket in it crosses a fork. The same server
+inbox workers, scheduler): nothing with a thread or a socket in it crosses a fork. The same server
 can be started by hand or by a process manager:
 
     gunicorn --config python:bot.gunicorn_conf 'bot.server:worker_app()'
 
 SIGTERM to the master: it stops accepting, each worker finishes the requests it is answering
-(within BATON_GRACEFUL_SECONDS), stops its scheduler and listener pool, and the master exits 0.
+(within BATON_GRACEFUL_SECONDS), stops its scheduler and inbox workers, and the master exits 0.
 """
 
 from __future__ import annotations
@@ -62,11 +62,11 @@ def worker_app() -> WSGIApp:
 
 
 def stop_worker() -> None:
-    """Gunicorn's worker_exit hook: in-flight requests are answered; stop the sweep and the listener pool."""
+    """Gunicorn's worker_exit hook: in-flight requests are answered; stop the sweep and the inbox workers."""
     while _current:
         worker = _current.pop()
         worker.scheduler.shutdown(wait=True)  # a sweep under way finishes
-        worker.runtime.close()  # listener work under way finishes; nothing new is taken
+        worker.runtime.close()  # inbox workers stop; what they have not taken stays in the inbox
 
 
 def exec_gunicorn(*, port: int | None = None, workers: int | None = None) -> NoReturn:
