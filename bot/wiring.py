@@ -20,6 +20,7 @@ from bot.inbox import Inbox, InboxConfig
 from bot.policy import Policy, load_policy
 from bot.probes import Probes
 from bot.settings import Settings
+from bot.slack_client import KeepAliveWebClient
 from bot.spool import Spool
 from bot.web import make_wsgi, slack_routes
 from integrations.ai_agent import AiAgentWebhook
@@ -116,7 +117,7 @@ def build(
     if run_migrations:
         migrate(settings.database_url)
     db = make_engine(settings.database_url)
-    client = slack or WebClient(
+    client = slack or KeepAliveWebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
     if not any(isinstance(h, metrics.CountRateLimits) for h in client.retry_handlers):

@@ -88,6 +88,15 @@ def add_message(session: Session, msg: Message) -> bool:
     return True
 
 
+def set_permalink(session: Session, conversation_id: int, link: str) -> None:
+    """Remember the conversation's permalink (fetched once from Slack)."""
+    session.execute(
+        update(Conversation)
+        .where(col(Conversation.id) == conversation_id, col(Conversation.permalink) == "")
+        .values(permalink=link)
+    )
+
+
 def messages_of(session: Session, conversation_id: int) -> list[Message]:
     return list(
         session.exec(
@@ -455,6 +464,27 @@ def due_outbox(
     return list(
         session.exec(query.order_by(col(OutboxItem.next_attempt_at), col(OutboxItem.id)).limit(limit))
     )
+
+
+def lease_due(
+    session: Session, now: datetime, lease: timedelta, *, escalation_id: int | None = None, limit: int = 100
+) -> list[OutboxItem]:
+    """Take every due item (up to `limit`) for `lease` in one transaction; returns those this caller won,
+    as they were before the lease (`attempts` = earlier attempts). Rows another instance holds are
+    skipped (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers)."""
+    query = select(OutboxItem).where(PENDING, col(OutboxItem.next_attempt_at) <= now)
+    if escalation_id is not None:
+        query = query.where(OutboxItem.escalation_id == escalation_id)
+    query = query.order_by(col(OutboxItem.next_attempt_at), col(OutboxItem.id)).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    items = list(session.exec(query))
+    won = []
+    for item in items:
+        session.expunge(item)  # hand back the row as read; the lease is a conditional UPDATE below
+        if item.id is not None and lease_outbox(session, item.id, now, lease):
+            won.append(item)
+    return won
 
 
 def finish_outbox(

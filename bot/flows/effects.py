@@ -7,6 +7,7 @@ stall every other request while Slack answers.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -20,7 +21,7 @@ from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.slack_lookups import internal_channel, permalink, user_name
 from storage import repo
 from storage.db import session_scope
-from storage.models import RESOLVED, Conversation, Escalation, TimelineKind
+from storage.models import RESOLVED, Escalation, TimelineKind
 
 log = logging.getLogger(__name__)
 
@@ -30,28 +31,25 @@ log = logging.getLogger(__name__)
 
 def _post_card(deps: Deps, job: Job) -> None:
     esc_id = job.esc_id
+    # Three short transactions: read, render, record (with the item's completion). Slack and the CRM
+    # are asked between them.
     with session_scope(deps.db) as session:
-        esc = session.get(Escalation, esc_id)
-        assert esc is not None
+        esc, conv = repo.escalation_with_conversation(session, esc_id)
         if esc.card_ts:
             return  # already posted (a retried effect)
-        conv = session.get(Conversation, esc.conversation_id)
-        assert conv is not None
         conv_id, conv_channel, thread, link = conv.id, conv.channel, conv.thread_ts, conv.permalink
+        account_id = esc.account_id
         wanted = deps.policy.teams[esc.team].channel if esc.team in deps.policy.teams else ""
     channel = internal_channel(deps, wanted)
-    link = link or permalink(deps, conv_channel, thread)
-    account = render.account_of(deps, esc_id)
+    new_link = "" if link else permalink(deps, conv_channel, thread)
+    account = render.account_for(deps, conv_channel, account_id)
     with session_scope(deps.db) as session:
-        conv = session.get(Conversation, conv_id)
-        assert conv is not None
-        if link and not conv.permalink:
-            conv.permalink = link
-            session.add(conv)
-        esc = session.get(Escalation, esc_id)
-        assert esc is not None
-        version = esc.card_version
-        view = render.card_view(session, deps, esc, account)
+        row = session.get(Escalation, esc_id)
+        assert row is not None
+        version = row.card_version
+        view = render.card_view(session, deps, row, account)
+        if new_link:
+            view = replace(view, permalink=new_link)
     body = cards.build_card(view)
     posted_in, ts = slack_post.post_once(
         deps,
@@ -64,6 +62,9 @@ def _post_card(deps: Deps, job: Job) -> None:
     )
     now = deps.clock.now()
     with session_scope(deps.db) as session:
+        if new_link:
+            repo.set_permalink(session, conv_id or 0, new_link)
+        job.finish_in(session, now)
         repo.mark_card_rendered(session, esc_id, now, version, channel=posted_in, ts=ts)
         repo.log(session, esc_id, now, TimelineKind.CARD_POSTED, channel=posted_in, ts=ts)
 
@@ -104,15 +105,25 @@ def refresh_card(deps: Deps, esc_id: int) -> bool:
 
 
 def post_in_customer_thread(
-    deps: Deps, job: Job, text: str, kind: TimelineKind, state: HandoffState | None = None, **detail: Any
+    deps: Deps,
+    job: Job,
+    text: str,
+    kind: TimelineKind,
+    state: HandoffState | None = None,
+    *,
+    where: tuple[str, str] | None = None,
+    **detail: Any,
 ) -> None:
-    """Post in the customer's thread. With `state`, the message's metadata is the handoff for the AI
-    agent ({"event_type": "baton_handoff", "event_payload": {"escalation_id", "state", "effect"}},
-    docs/ai-handoff.md); it doubles as the at-most-once marker of slack_post."""
+    """Post in the customer's thread (`where` = (channel, thread) when the caller has read them) and
+    record it, with the item's completion, in one transaction. With `state`, the message's metadata
+    is the handoff for the AI agent ({"event_type": "baton_handoff", "event_payload": {"escalation_id",
+    "state", "effect"}}, docs/ai-handoff.md); it doubles as the at-most-once marker of slack_post."""
     esc_id = job.esc_id
-    with session_scope(deps.db) as session:
-        _, conv = repo.escalation_with_conversation(session, esc_id)
-        channel, thread = conv.channel, conv.thread_ts
+    if where is None:
+        with session_scope(deps.db) as session:
+            _, conv = repo.escalation_with_conversation(session, esc_id)
+            where = conv.channel, conv.thread_ts
+    channel, thread = where
     slack_post.post_once(
         deps,
         job,
@@ -124,6 +135,7 @@ def post_in_customer_thread(
     )
     now = deps.clock.now()
     with session_scope(deps.db) as session:
+        job.finish_in(session, now)
         if kind == TimelineKind.CUSTOMER_NOTIFIED:
             esc = session.get(Escalation, esc_id)
             assert esc is not None
@@ -135,12 +147,14 @@ def post_in_customer_thread(
 def _notify_customer(deps: Deps, job: Job) -> None:
     esc_id = job.esc_id
     with session_scope(deps.db) as session:
-        esc = session.get(Escalation, esc_id)
-        assert esc is not None
+        esc, conv = repo.escalation_with_conversation(session, esc_id)
         if esc.customer_notified_at is not None or esc.status == RESOLVED:
             return  # told already, or resolved before Slack took the message: nothing to announce
         text = wait.transition_text(session, deps, esc)
-    post_in_customer_thread(deps, job, text, TimelineKind.CUSTOMER_NOTIFIED, state=HandoffState.HUMAN)
+        where = conv.channel, conv.thread_ts
+    post_in_customer_thread(
+        deps, job, text, TimelineKind.CUSTOMER_NOTIFIED, state=HandoffState.HUMAN, where=where
+    )
 
 
 def _notify_claimed(deps: Deps, job: Job) -> None:

@@ -11,6 +11,7 @@ may queue follow-up items; the runner drains them in the same call.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from bot import metrics
 from bot.deps import Deps
 from integrations import retry
 from storage import repo
-from storage.db import read_scope, session_scope
+from storage.db import session_scope
 from storage.models import OutboxItem, TimelineKind
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class Permanent(Exception):
     """An effect that can never succeed as asked (recorded on the timeline, not retried)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Job:
     """One run of an outbox item, as its handler sees it."""
 
@@ -73,13 +74,21 @@ class Job:
     payload: dict[str, Any] = field(default_factory=dict)
     attempt: int = 1  # 1 on the first run; more means an earlier run may have done (part of) the work
     created_at: datetime | None = None
+    finished: bool = False
+
+    def finish_in(self, session: Session, at: datetime) -> None:
+        """Mark the item done in the handler's own last transaction: the effect's record and its
+        completion commit together (one transaction fewer, and no window between them)."""
+        repo.finish_outbox(session, self.id, at, ok=True)
+        self.finished = True
 
 
 Handler = Callable[[Deps, Job], None]
 
 LEASE = timedelta(seconds=60)
 LOUD_AFTER = 12  # attempts: from then on a still-failing effect is logged as an error at every attempt
-DRAIN_ROUNDS = 5  # follow-ups queued by a handler (page -> DM + pager) run in the same call
+DRAIN_ROUNDS = 10  # rounds per call: follow-ups queued by a handler (page -> DM + pager), full batches
+BATCH = 20  # items leased together: each must run within its lease, even behind a slow Slack
 # Slack errors worth retrying; anything else is permanent (a wrong request will stay wrong).
 RETRYABLE_SLACK = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -92,6 +101,9 @@ class Outcome:
     error: str = ""
     retry_after: float | None = None  # seconds the server asked for (Retry-After), if it did
     retryable: bool = False
+
+
+_queued = threading.local()  # items enqueued by this thread since the runner last looked
 
 
 def unique() -> str:
@@ -110,6 +122,7 @@ def enqueue(
     **payload: object,
 ) -> None:
     """Queue an effect once per (kind, escalation, key); `shared` makes it once per (kind, key) across escalations."""
+    _queued.count = getattr(_queued, "count", 0) + 1
     repo.enqueue(
         session,
         OutboxItem(
@@ -135,13 +148,11 @@ def _slack_failure(exc: Exception) -> Outcome:
     return Outcome(False, f"{type(exc).__name__}: {exc}", retryable=True)
 
 
-def _attempt(deps: Deps, item: OutboxItem, attempt: int) -> Outcome:
-    handler: Handler | None = deps.effects.get(item.kind)
-    assert item.id is not None
-    job = Job(item.id, item.kind, item.escalation_id or 0, dict(item.payload), attempt, item.created_at)
+def _attempt(deps: Deps, job: Job) -> Outcome:
+    handler: Handler | None = deps.effects.get(job.kind)
     try:
         if handler is None:
-            raise Permanent(f"no handler for effect {item.kind}")
+            raise Permanent(f"no handler for effect {job.kind}")
         handler(deps, job)
         return Outcome(True)
     except Permanent as exc:
@@ -153,14 +164,14 @@ def _attempt(deps: Deps, item: OutboxItem, attempt: int) -> Outcome:
 
 
 def run_item(deps: Deps, item: OutboxItem) -> Outcome:
-    now = deps.clock.now()
+    """Run an item this caller has leased (repo.lease_due) and record the outcome."""
     assert item.id is not None
-    with session_scope(deps.db) as session:
-        if not repo.lease_outbox(session, item.id, now, LEASE):
-            return Outcome(False, "leased elsewhere")
     attempt = item.attempts + 1
-    outcome = _attempt(deps, item, attempt)
+    job = Job(item.id, item.kind, item.escalation_id or 0, dict(item.payload), attempt, item.created_at)
+    outcome = _attempt(deps, job)
     metrics.effect_ran(kind=item.kind, ok=outcome.ok)
+    if outcome.ok and job.finished:
+        return outcome
     done_at = deps.clock.now()
     with session_scope(deps.db) as session:
         if outcome.ok:
@@ -191,27 +202,33 @@ def run_item(deps: Deps, item: OutboxItem) -> Outcome:
     return outcome
 
 
-def _drain(deps: Deps, due: Callable[[Session, datetime], list[OutboxItem]]) -> int:
+def _drain(deps: Deps, now: datetime | None, escalation_id: int | None) -> int:
+    """Lease what is due and run it; again while the handlers queued follow-ups (page -> DM + pager)."""
     ran = 0
     for _ in range(DRAIN_ROUNDS):
-        with read_scope(deps.db) as session:
-            items = due(session, deps.clock.now())
-        if not items:
-            break
+        _queued.count = 0
+        at = deps.clock.now()
+        with session_scope(deps.db) as session:
+            items = repo.lease_due(
+                session, max(at, now or at), LEASE, escalation_id=escalation_id, limit=BATCH
+            )
         for item in items:
             run_item(deps, item)
         ran += len(items)
+        # Another round only for follow-ups or a full batch (leases start together: keep batches short).
+        if len(items) < BATCH and not getattr(_queued, "count", 0):
+            break
     return ran
 
 
 def run_for(deps: Deps, esc_id: int) -> int:
     """Run the pending effects of one escalation now (the fast path after a commit)."""
-    return _drain(deps, lambda session, now: repo.due_outbox(session, now, escalation_id=esc_id))
+    return _drain(deps, None, esc_id)
 
 
 def run_due(deps: Deps, now: datetime | None = None) -> int:
     """Run every due effect (the sweep's safety net, and the wake-up for a retry). Returns how many ran."""
-    return _drain(deps, lambda session, at: repo.due_outbox(session, max(at, now or at)))
+    return _drain(deps, now, None)
 
 
 def check_registry(handlers: Mapping[EffectKind, Handler]) -> None:

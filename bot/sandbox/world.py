@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from slack_sdk import WebClient
 
 from bot.clock import Clock, VirtualClock
 from bot.flows import outbox
@@ -30,6 +29,7 @@ from bot.sandbox.pagerduty import ROUTING_KEY as PD_ROUTING_KEY
 from bot.sandbox.pagerduty import PagerDutyStandIn
 from bot.sandbox.slack import FakeSlack
 from bot.settings import Settings
+from bot.slack_client import KeepAliveWebClient
 from bot.web import Server
 from bot.wiring import Runtime, build
 from integrations.opsgenie import OpsgenieAlerts
@@ -106,6 +106,7 @@ class World:
         self.server: Server | None = None
         self.driver: SlackDriver | None = None
         self._http = httpx.Client(timeout=5.0)
+        self._slack_client: KeepAliveWebClient | None = None
         self._wakes: list[datetime] = []  # retry wake-ups the outbox asked for (bot/scheduler.py's Waker)
 
     # ------------------------------------------------------------------ lifecycle
@@ -155,7 +156,8 @@ class World:
             BATON_AI_WEBHOOK_SECRET=SecretStr(self.ai_webhook[1] if self.ai_webhook else ""),
             BATON_SPOOL_DIR=f"{self._tmp.name}/spool",
         )
-        client = WebClient(token=fake.bot_token, base_url=fake.base_url)
+        client = KeepAliveWebClient(token=fake.bot_token, base_url=fake.base_url)
+        self._slack_client = client
         self.runtime = build(
             settings,
             clock=self.clock,
@@ -183,6 +185,8 @@ class World:
             if standin is not None:
                 standin.stop()
         self.slack.stop()
+        if self._slack_client is not None:
+            self._slack_client.close()
         self._http.close()
         self._tmp.cleanup()
 

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from bot.clock import VirtualClock
+from bot.flows import outbox
 from bot.flows.outbox import LEASE
 from bot.policy import load_policy_text
 from bot.sandbox.world import World
@@ -146,3 +147,24 @@ def test_a_reminder_posted_just_before_a_crash_is_not_posted_twice(world_factory
     assert len(reminders()) == 1
     with session_scope(w.deps.db) as session:
         assert [e.kind for e in repo.timeline(session, esc.id or 0)].count("reminded") == 1
+
+
+def test_a_card_costs_four_short_transactions_from_lease_to_record(world):
+    """Lease (batched), read, render, record-and-finish: the outbox's part of an escalation stays small."""
+    world.slack.fail_next("chat.postMessage", "ratelimited", retry_after=1)
+    cust = world.customers[ACME]
+    world.driver.user_says(cust.channel, cust.user, HUMAN)
+    world.settle()
+    [esc] = escalations(world)
+    assert not esc.card_ts and len(_pending(world, "post_card")) == 1
+    world.clock.advance(timedelta(seconds=1))
+    begins: list[int] = []
+    hook = lambda conn: begins.append(1)  # noqa: E731
+    event.listen(world.deps.db, "begin", hook)
+    try:
+        outbox.run_for(world.deps, esc.id or 0)
+    finally:
+        event.remove(world.deps.db, "begin", hook)
+    [esc] = escalations(world)
+    assert esc.card_ts and _pending(world, "post_card") == []
+    assert len(begins) <= 4
