@@ -24,6 +24,23 @@ class Identity:
     bot_id: str = ""
 
 
+class ChannelCounter:
+    """Messages seen per channel (thread-safe); `add` returns the channel's new count."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, channel: str) -> int:
+        with self._lock:
+            self._counts[channel] = self._counts.get(channel, 0) + 1
+            return self._counts[channel]
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
 @dataclass
 class Deps:
     db: Engine
@@ -44,6 +61,7 @@ class Deps:
     effects: Mapping[Any, Callable[..., None]] = field(default_factory=dict)
     # Asked for the moment a retry is due, so the runner wakes up then instead of at the next sweep.
     wake: Callable[[datetime], None] = field(default=lambda at: None)
+    unmapped: ChannelCounter = field(default_factory=ChannelCounter)  # messages from unmapped channels
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -7,6 +7,7 @@ PolicyError with a path); this module turns that path into `file:line`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -182,6 +183,21 @@ def _string(value: Any, path: tuple[str | int, ...], *, required: bool = True) -
     return str(value)
 
 
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+
+
+def _channel_id(value: Any, path: tuple[str | int, ...], *, required: bool = True) -> str:
+    """A Slack channel id (C... or G...): events name channels by id, so a name would never match."""
+    channel = _string(value, path, required=required)
+    if channel and not CHANNEL_ID.fullmatch(channel):
+        raise PolicyError(
+            path,
+            f"'{channel}' is not a channel id: Baton needs the id (C... or G...), not the name",
+            "in Slack open the channel's details: the id, e.g. C0123ABCD, is at the bottom of the About tab",
+        )
+    return channel
+
+
 def _parse_workspace(doc: Mapping[str, Any]) -> tuple[frozenset[str], str]:
     ws = _expect_mapping(doc.get("workspace"), ("workspace",))
     _check_keys(ws, ("ai_bot_users", "managers_channel"), ("workspace",))
@@ -191,7 +207,7 @@ def _parse_workspace(doc: Mapping[str, Any]) -> tuple[frozenset[str], str]:
             ("workspace", "ai_bot_users"), "must be a list of Slack user ids", "e.g. [U0AIAGENT]"
         )
     ids = frozenset(_string(b, ("workspace", "ai_bot_users", i)) for i, b in enumerate(bots))
-    return ids, _string(ws.get("managers_channel"), ("workspace", "managers_channel"), required=False)
+    return ids, _channel_id(ws.get("managers_channel"), ("workspace", "managers_channel"), required=False)
 
 
 ACCOUNT_FACT_KEYS = ("name", "tier", "mrr", "renewal_date", "owner", "created_at", "at_risk")
@@ -206,7 +222,7 @@ def _parse_accounts(doc: Mapping[str, Any]) -> dict[str, AccountEntry]:
         path: tuple[str | int, ...] = ("accounts", i)
         item = _expect_mapping(item, path)
         _check_keys(item, ("channel", "account", *ACCOUNT_FACT_KEYS), path)
-        channel = _string(item.get("channel"), (*path, "channel"))
+        channel = _channel_id(item.get("channel"), (*path, "channel"))
         account = _string(item.get("account"), (*path, "account"))
         if channel in out:
             raise PolicyError(
@@ -257,7 +273,7 @@ def _parse_teams(doc: Mapping[str, Any]) -> dict[str, Team]:
                 )
         teams[name] = Team(
             name=name,
-            channel=_string(body.get("channel"), (*path, "channel")),
+            channel=_channel_id(body.get("channel"), (*path, "channel")),
             categories=tuple(cats),
             mention=_string(body.get("mention"), (*path, "mention"), required=False) or "<!here>",
             manager=_string(body.get("manager"), (*path, "manager"), required=False),

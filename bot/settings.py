@@ -22,7 +22,7 @@ class Settings(BaseSettings):
 
     # HTTP server
     host: str = Field(default="0.0.0.0", alias="BATON_HOST")
-    port: int = Field(default=3000, alias="BATON_PORT")
+    port: int = Field(default=3000, alias="BATON_PORT", ge=1, le=65535)
     event_workers: int = Field(default=8, alias="BATON_EVENT_WORKERS")  # inbox workers for events
     interactive_workers: int = Field(default=4, alias="BATON_INTERACTIVE_WORKERS")  # clicks, commands
     inbox_lease_seconds: float = Field(default=30.0, alias="BATON_INBOX_LEASE_SECONDS")
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     backlog: int = Field(default=2048, ge=128, alias="BATON_BACKLOG")  # the listen queue
     graceful_seconds: int = Field(default=25, ge=0, alias="BATON_GRACEFUL_SECONDS")  # SIGTERM: finish
     keepalive_seconds: int = Field(default=5, ge=0, alias="BATON_KEEPALIVE_SECONDS")
-    sweep_seconds: float = Field(default=15.0, alias="BATON_SWEEP_SECONDS")
+    sweep_seconds: float = Field(default=15.0, alias="BATON_SWEEP_SECONDS", gt=0)
     ingest_token: SecretStr = Field(default=SecretStr(""), alias="BATON_INGEST_TOKEN")
 
     # Pagers

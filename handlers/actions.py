@@ -26,6 +26,7 @@ from bot.cards import (
 )
 from bot.deps import Deps
 from bot.flows import claim as flows
+from bot.logs import log_context
 
 
 def _who(body: dict[str, Any]) -> tuple[str, str]:
@@ -79,7 +80,8 @@ def register(app: App, deps: Deps) -> None:
             user, team = _who(body)
             if esc_id is None:
                 return _tell(respond, NOT_ATTACHED)
-            result = flow(deps, esc_id, user, team)
+            with log_context(escalation_id=esc_id):
+                result = flow(deps, esc_id, user, team)
             if not result.ok:
                 _tell(respond, result.message)
 

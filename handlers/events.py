@@ -11,6 +11,7 @@ from slack_bolt import App
 from bot.deps import Deps
 from bot.flows.commands import publish_home
 from bot.flows.ingest import Inbound, ingest_message
+from bot.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,9 @@ def register(app: App, deps: Deps) -> None:
         msg = inbound_from_event(event, body)
         if not msg.ts or not msg.channel:
             return
-        result = ingest_message(deps, msg)  # a database error: the inbox retries the event
-        log.debug("message %s/%s: %s", msg.channel, msg.ts, result.why)
+        with log_context(event_id=msg.event_id):
+            result = ingest_message(deps, msg)  # a database error: the inbox retries the event
+            log.debug("message %s/%s: %s", msg.channel, msg.ts, result.why)
 
     # The same user message can also arrive as app_mention: the message listener already takes it
     # (dedup on channel + ts makes the pair harmless). Ack the rest so Slack never sees a 404.

@@ -17,6 +17,7 @@ from bot.deps import Deps
 from bot.domain import loop, model
 from bot.domain.triggers import MessageAnalysis, analyse, decide
 from bot.flows import accounts, escalate, outbox
+from bot.logs import log_context
 from storage import repo
 from storage.db import session_scope
 from storage.models import OPEN, Conversation, Message
@@ -69,6 +70,7 @@ def role_of(deps: Deps, msg: Inbound) -> str | None:
 def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
     entry = deps.policy.account_for_channel(msg.channel)
     if entry is None:
+        _note_unmapped(deps, msg.channel)
         return IngestResult(False, "not a customer channel")
     role = role_of(deps, msg)
     if role is None:
@@ -158,8 +160,28 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
                 esc_id = active.id  # the card shows the flag now
             else:
                 return IngestResult(True, "no escalation")
-    outbox.run_for(deps, esc_id)
+    with log_context(escalation_id=esc_id):
+        log.info("escalation %s %s from %s/%s", esc_id, "opened" if opened else "updated", msg.channel, msg.ts)
+        outbox.run_for(deps, esc_id)
     return IngestResult(True, "escalated" if opened else "updated", esc_id, opened)
+
+
+def _note_unmapped(deps: Deps, channel: str) -> None:
+    """Count messages from channels the policy does not map; say so once per channel (team channels,
+    where Baton posts its cards, and DMs are expected and not counted)."""
+    policy = deps.policy
+    if channel.startswith("D") or channel == policy.managers_channel:
+        return
+    if any(team.channel == channel for team in policy.teams.values()):
+        return
+    if deps.unmapped.add(channel) == 1:
+        log.info(
+            "channel %s is not a customer channel in the policy (%s): its messages are ignored; "
+            "to watch it, add `- {channel: %s, account: <id>}` under `accounts`",
+            channel,
+            policy.source,
+            channel,
+        )
 
 
 def _previous(session: Session, conversation_id: int, account_id: str) -> loop.Previous | None:

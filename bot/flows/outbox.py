@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from bot import metrics
 from bot.deps import Deps
+from bot.logs import log_context
 from integrations import retry
 from storage import repo
 from storage.db import session_scope
@@ -165,6 +166,11 @@ def _attempt(deps: Deps, job: Job) -> Outcome:
 
 def run_item(deps: Deps, item: OutboxItem) -> Outcome:
     """Run an item this caller has leased (repo.lease_due) and record the outcome."""
+    with log_context(escalation_id=item.escalation_id):  # every log line of the effect names it
+        return _run_item(deps, item)
+
+
+def _run_item(deps: Deps, item: OutboxItem) -> Outcome:
     assert item.id is not None
     attempt = item.attempts + 1
     job = Job(item.id, item.kind, item.escalation_id or 0, dict(item.payload), attempt, item.created_at)

@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -224,8 +224,12 @@ class FakeSlack:
         log_path: str | Path | None = None,
         home_enabled: bool = True,
         scopes: Iterable[str] = DEFAULT_SCOPES,
+        app_token: str = "xapp-sandbox",
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
+        # Methods answered by another stand-in (bot/sandbox/socket_mode.py adds apps.connections.open).
+        self._app_methods: dict[str, Callable[[dict[str, Any]], _Result]] = {}
         self.clock: _ClockLike = clock or SystemClock()
         self.team_id = team_id
         self.team_name = team_name
@@ -266,6 +270,11 @@ class FakeSlack:
             bot_user_id, bot_name, team_id, real_name="Baton", email=None, is_bot=True, tz="UTC"
         )
         self._users[bot_user_id]["profile"]["bot_id"] = bot_id
+
+    def add_app_level_method(self, method: str, handler: Callable[[dict[str, Any]], _Result]) -> None:
+        """Answer an app-level Web API method (called with the xapp- token) with `handler(args)`."""
+        with self._lock:
+            self._app_methods[method] = handler
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeSlack:
@@ -794,13 +803,17 @@ class FakeSlack:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 raise SlackError("invalid_json") from None
             entry["args"] = copy.deepcopy(args)
-            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            app_level = self._app_methods.get(method)
+            handler = app_level or getattr(self, "_m_" + method.replace(".", "_"), None)
             if handler is None:
                 raise SlackError("unknown_method", req_method=method)
             if not token:
                 raise SlackError("not_authed")
-            if token != self.bot_token:
+            # App-level methods (apps.connections.open) take the xapp- token, everything else the bot's.
+            if token not in (self.bot_token, self.app_token):
                 raise SlackError("invalid_auth")
+            if (token == self.app_token) != (app_level is not None):
+                raise SlackError("not_allowed_token_type")
             with self._lock:
                 failure = self._take_failure(method)
                 if failure is not None:
