@@ -183,7 +183,7 @@ def _string(value: Any, path: tuple[str | int, ...], *, required: bool = True) -
     return str(value)
 
 
-CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
 
 
 def _channel_id(value: Any, path: tuple[str | int, ...], *, required: bool = True) -> str:

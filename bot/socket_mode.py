@@ -20,9 +20,15 @@ from bot.startup import StartupError, describe_slack_error
 log = logging.getLogger(__name__)
 
 
+class _DropUnlessDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
 class SocketModeRunner:
     def __init__(self, app: App, app_token: str, *, hello_timeout: float = 15.0) -> None:
-        self.handler = SocketModeHandler(app, app_token, logger=logging.getLogger("baton.socket"))
+        self._logger = logging.getLogger("baton.socket")
+        self.handler = SocketModeHandler(app, app_token, logger=self._logger)
         self.hello_timeout = hello_timeout
         self.hellos = 0
         self._hello = threading.Event()
@@ -46,19 +52,28 @@ class SocketModeRunner:
     def connect(self) -> None:
         """Open the connection and wait for hello; StartupError (one line) if that cannot happen."""
         client = self.handler.client
+        # slack_sdk logs its own error before failing; the StartupError below says it in one line
+        # (at -v debug both are shown).
+        quiet = _DropUnlessDebug()
+        self._logger.addFilter(quiet)
         try:
-            self.handler.connect()
-        except Exception as exc:
-            line = describe_slack_error(exc, variable="SLACK_APP_TOKEN", api_url=client.web_client.base_url)
-            if line is None:
-                raise
-            raise StartupError(line) from None
-        if not self._hello.wait(self.hello_timeout):
-            raise StartupError(
-                f"Socket Mode: no hello from Slack within {self.hello_timeout:.0f} s of connecting to "
-                f"{(client.wss_uri or '?').split('?')[0]}; check the network and that Socket Mode is "
-                "enabled for the app (SLACK_APP_TOKEN)"
-            )
+            try:
+                self.handler.connect()
+            except Exception as exc:
+                line = describe_slack_error(
+                    exc, variable="SLACK_APP_TOKEN", api_url=client.web_client.base_url
+                )
+                if line is None:
+                    raise
+                raise StartupError(line) from None
+            if not self._hello.wait(self.hello_timeout):
+                raise StartupError(
+                    f"Socket Mode: no hello from Slack within {self.hello_timeout:.0f} s of connecting to "
+                    f"{(client.wss_uri or '?').split('?')[0]}; check the network and that Socket Mode is "
+                    "enabled for the app (SLACK_APP_TOKEN)"
+                )
+        finally:
+            self._logger.removeFilter(quiet)
 
     def wait(self) -> None:
         """Block until stop() (SIGTERM) or Ctrl-C; the client reconnects by itself meanwhile."""

@@ -357,6 +357,19 @@ class SlackDriver:
         The element must exist on the message (else KeyError: a button Baton never posted cannot be
         clicked). ``value`` defaults to the element's own value.
         """
+        payload = self.block_actions_payload(user, message_ts, channel, action_id, value, block_id)
+        return self.post_form({"payload": json.dumps(payload)}, timestamp=timestamp)
+
+    def block_actions_payload(
+        self,
+        user: str,
+        message_ts: str,
+        channel: str,
+        action_id: str,
+        value: str | None = None,
+        block_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The block_actions payload of a click (what `click` posts; Socket Mode sends it in an envelope)."""
         msg = self.slack.message(channel, message_ts)
         if msg is None:
             raise KeyError(f"no message {message_ts!r} in {channel}")
@@ -423,7 +436,7 @@ class SlackDriver:
         }
         if msg.get("thread_ts") and msg["thread_ts"] != message_ts:
             payload["container"]["thread_ts"] = msg["thread_ts"]
-        return self.post_form({"payload": json.dumps(payload)}, timestamp=timestamp)
+        return payload
 
     @staticmethod
     def _input_elements(view: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -507,6 +520,10 @@ class SlackDriver:
         self, user: str, channel: str, command: str, text: str = "", *, timestamp: int | None = None
     ) -> httpx.Response:
         """``user`` runs ``/command text`` in ``channel``: a form-encoded slash command request."""
+        return self.post_form(self.slash_fields(user, channel, command, text), timestamp=timestamp)
+
+    def slash_fields(self, user: str, channel: str, command: str, text: str = "") -> dict[str, str]:
+        """The fields of a slash command request (what `slash` posts)."""
         team = self.slack.team()
         info = self.slack.user(user)
         channel_info = self.slack.channel_info(channel)
@@ -525,4 +542,4 @@ class SlackDriver:
             "response_url": self.slack.new_response_url(channel, user),
             "trigger_id": self.slack.new_trigger_id(user),
         }
-        return self.post_form(fields, timestamp=timestamp)
+        return fields
