@@ -22,7 +22,7 @@ from bot.errors import StartupError
 
 DESCRIPTION = """Baton decides when a human must take over from your AI support agent, and makes the handoff seamless.
 
-Quick start (no Slack workspace needed):  baton demo
+Quick start (no Slack workspace needed):  baton demo   or   baton serve --sandbox
 Test your escalation policy like code:     baton check my-policy.yaml && baton simulate scenario.yaml
 Run it for real:                           baton serve   (see README: Connect your workspace)
 
@@ -36,6 +36,8 @@ Subparsers = Any  # argparse's _SubParsersAction
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    if args.sandbox:
+        return int(import_module("bot.sandbox.live").serve_sandbox(port=args.port))
     from bot.serve import serve
 
     return serve(socket_mode=args.socket, port=args.port, workers=args.workers)
@@ -52,7 +54,15 @@ def _add_serve(sub: Subparsers) -> None:
     mode.add_argument(
         "--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN) instead of HTTP"
     )
-    p.add_argument("--port", type=int, default=None, help="HTTP port (default: BATON_PORT or 3000)")
+    mode.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="no workspace needed: start local stand-ins of Slack, the CRM and PagerDuty on loopback and "
+        "Baton against them; act in it with `baton sandbox say/click/show` or the page it prints",
+    )
+    p.add_argument(
+        "--port", type=int, default=None, help="HTTP port (default: BATON_PORT or 3000; --sandbox: its page)"
+    )
     p.add_argument(
         "--workers",
         type=int,
@@ -182,6 +192,7 @@ COMMANDS: tuple[Callable[[Subparsers], None] | str, ...] = (
     "bot.commands.train",
     "bot.commands.explain",
     _add_serve,
+    "bot.commands.sandbox",
     _add_migrate,
 )
 

@@ -29,8 +29,8 @@ from typing import Any, TextIO
 ESCALATION_ID: contextvars.ContextVar[int | None] = contextvars.ContextVar("escalation_id", default=None)
 EVENT_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("event_id", default=None)
 
-# Libraries whose INFO lines are noise for an operator (per sweep tick, migration plugin, socket session).
-CHATTY = ("apscheduler", "alembic", "baton.socket")
+# Libraries whose INFO lines are noise for an operator (per sweep tick, migration, socket session, request).
+CHATTY = ("apscheduler", "alembic", "baton.socket", "httpx")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("text", "json")
 
