@@ -37,7 +37,9 @@ Subparsers = Any  # argparse's _SubParsersAction
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     if args.sandbox:
-        return int(import_module("bot.sandbox.live").serve_sandbox(port=args.port))
+        from bot.sandbox_serve import serve_sandbox
+
+        return serve_sandbox(port=args.port)
     from bot.serve import serve
 
     return serve(socket_mode=args.socket, port=args.port, workers=args.workers)

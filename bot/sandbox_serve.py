@@ -1,5 +1,6 @@
 """`baton serve --sandbox`: the real app and HTTP endpoint, in real time, against the local stand-ins of
-Slack, the CRM and PagerDuty, all on loopback; plus a small control server to act in it.
+Slack, the CRM and PagerDuty, all on loopback; plus a small control server to act in it. (With
+simulate and demo, the only production modules allowed to start the stand-ins.)
 
 The control server (default http://127.0.0.1:3000) is what `baton sandbox say|click|show` talk to,
 and it serves a page with a text box and the card's buttons:
