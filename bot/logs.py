@@ -50,6 +50,26 @@ def log_context(*, escalation_id: int | None = None, event_id: str | None = None
             var.reset(token)
 
 
+class _UnlessDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+@contextlib.contextmanager
+def quiet(*names: str) -> Iterator[None]:
+    """Drop these loggers' records inside (shown at -v debug): for a library that logs its own error
+    before raising one that Baton reports in a line of its own."""
+    dropper = _UnlessDebug()
+    loggers = [logging.getLogger(n) for n in names]
+    for logger in loggers:
+        logger.addFilter(dropper)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(dropper)
+
+
 class ContextFilter(logging.Filter):
     """Copies the context ids onto each record (as `escalation_id` and `event_id`)."""
 

@@ -15,14 +15,10 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+from bot import logs
 from bot.startup import StartupError, describe_slack_error
 
 log = logging.getLogger(__name__)
-
-
-class _DropUnlessDebug(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return logging.getLogger().isEnabledFor(logging.DEBUG)
 
 
 class SocketModeRunner:
@@ -54,9 +50,7 @@ class SocketModeRunner:
         client = self.handler.client
         # slack_sdk logs its own error before failing; the StartupError below says it in one line
         # (at -v debug both are shown).
-        quiet = _DropUnlessDebug()
-        self._logger.addFilter(quiet)
-        try:
+        with logs.quiet(self._logger.name, client.web_client.logger.name):
             try:
                 self.handler.connect()
             except Exception as exc:
@@ -72,8 +66,6 @@ class SocketModeRunner:
                     f"{(client.wss_uri or '?').split('?')[0]}; check the network and that Socket Mode is "
                     "enabled for the app (SLACK_APP_TOKEN)"
                 )
-        finally:
-            self._logger.removeFilter(quiet)
 
     def wait(self) -> None:
         """Block until stop() (SIGTERM) or Ctrl-C; the client reconnects by itself meanwhile."""

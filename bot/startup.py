@@ -76,9 +76,10 @@ def redact_url(url: str) -> str:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The driver's own first line (psycopg: '... port 5432 failed: Connection refused')."""
     orig = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
-    return lines[-1] if lines else type(orig).__name__
+    return lines[0] if lines else type(orig).__name__
 
 
 def check_database(url: str, *, timeout_seconds: int = 5) -> None:
@@ -142,7 +143,8 @@ def describe_slack_error(exc: BaseException, *, variable: str, api_url: str) -> 
 def check_slack_token(client: WebClient, *, variable: str = "SLACK_BOT_TOKEN") -> dict[str, Any]:
     """auth.test with the bot token: the answer (team, user, bot ids), or a StartupError."""
     try:
-        return dict(client.auth_test().data)  # type: ignore[arg-type]
+        with logs.quiet(client.logger.name):  # its retry and error lines: the StartupError says it
+            return dict(client.auth_test().data)  # type: ignore[arg-type]
     except Exception as exc:
         line = describe_slack_error(exc, variable=variable, api_url=client.base_url)
         if line is None:

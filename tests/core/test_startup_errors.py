@@ -60,11 +60,14 @@ def _run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Complete
     )
 
 
-def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+def _one_line_error(proc: subprocess.CompletedProcess[str], *, alone: bool = True) -> str:
+    """The one `error:` line; with `alone`, it is all of stderr (nothing else was logged first)."""
     assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
     assert "Traceback" not in proc.stderr, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, proc.stderr
+    if alone:
+        assert proc.stderr.strip().splitlines() == errors, proc.stderr
     return errors[0]
 
 
@@ -80,6 +83,7 @@ def test_unreachable_postgres_is_one_line_naming_database_url(tmp_path: Path):
     proc = _run(tmp_path, _env(tmp_path, DATABASE_URL=url))
     line = _one_line_error(proc)
     assert line.startswith("error: DATABASE_URL: cannot reach the database")
+    assert "refused" in line.lower()
     assert f"127.0.0.1:{url.rsplit(':', 1)[1].split('/')[0]}" in line
     assert "hunter2-db-password" not in proc.stderr + proc.stdout
 
@@ -151,7 +155,7 @@ def test_a_port_in_use_is_one_line(tmp_path: Path, slack: FakeSlack):
         env = _env(
             tmp_path, SLACK_BOT_TOKEN=slack.bot_token, SLACK_API_URL=slack.base_url, BATON_PORT=str(port)
         )
-        line = _one_line_error(_run(tmp_path, env))
+        line = _one_line_error(_run(tmp_path, env), alone=False)  # Bolt has had its say by then
     assert line.startswith(f"error: BATON_PORT: cannot listen on 127.0.0.1:{port}")
 
 
@@ -165,25 +169,27 @@ def test_log_level_works_before_and_after_the_subcommand(tmp_path: Path):
 TIMESTAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARNING bot\.serve: ", re.M)
 
 
-def test_log_level_reaches_serve_before_and_after_the_subcommand(tmp_path: Path):
-    """A policy with a team without on-call warns at start (WARNING); `--log-level error` hides it,
-    wherever it is given. The start then fails on the database, as it should."""
-    (tmp_path / "policy.yaml").write_text(
-        POLICY.replace(', oncall: {provider: rotation, start: "2026-11-02T09:00:00Z", users: [U0ALICE]}', "")
-    )
-    env = _env(tmp_path, DATABASE_URL=f"postgresql://baton@127.0.0.1:{_closed_port()}/baton")
-    shown = _run(tmp_path, env, "serve")
-    _one_line_error(shown)
-    assert TIMESTAMPED.search(shown.stderr), shown.stderr
-    assert "team support has no on-call" in shown.stderr
-    for args in (
-        ("serve", "--log-level", "error"),
-        ("--log-level", "error", "serve"),
-        ("-v", "error", "serve"),
-    ):
-        hidden = _run(tmp_path, env, *args)
-        _one_line_error(hidden)
-        assert "no on-call" not in hidden.stderr, args
+def test_log_level_reaches_serve_before_and_after_the_subcommand(tmp_path: Path, slack: FakeSlack):
+    """A policy with a team without on-call warns at start (WARNING), once the checks passed; the
+    start then fails on a busy port. `--log-level error` hides the warning, wherever it is given."""
+    (tmp_path / "policy.yaml").write_text(POLICY.split(", oncall:")[0] + "}\n")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN=slack.bot_token,
+            SLACK_API_URL=slack.base_url,
+            BATON_PORT=str(busy.getsockname()[1]),
+        )
+        shown = _run(tmp_path, env, "serve")
+        _one_line_error(shown, alone=False)
+        assert TIMESTAMPED.search(shown.stderr), shown.stderr
+        assert "team support has no on-call" in shown.stderr
+        for args in (("serve", "--log-level", "error"), ("-v", "error", "serve")):
+            hidden = _run(tmp_path, env, *args)
+            _one_line_error(hidden, alone=False)
+            assert "no on-call" not in hidden.stderr and "WARNING" not in hidden.stderr, args
 
 
 def test_an_unknown_log_level_is_refused(tmp_path: Path):
