@@ -68,11 +68,11 @@ def prepare(settings: Settings, *, socket_mode: bool) -> Runtime:
         policy = load_policy(settings.baton_policy or None)
     except PolicyFileError as exc:
         raise StartupError(f"BATON_POLICY: {exc}") from None
+    for warning in policy_warnings(policy):
+        log.warning("%s", warning)
     check_database(settings.database_url)
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
     check_slack_token(client, variable="SLACK_BOT_TOKEN")
-    for warning in policy_warnings(policy):  # after the checks, so a failed start ends on its one line
-        log.warning("%s", warning)
     accounts, pagers, oncall_sources = integrations_from_settings(settings)
     try:
         runtime = build(

@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import logs
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.wiring import Runtime, build, integrations_from_settings
@@ -46,11 +47,13 @@ _current: list[_Worker] = []  # this process's runtime (one per gunicorn worker)
 
 def worker_app() -> WSGIApp:
     """Gunicorn's application factory: called once in each worker process, after the fork."""
-    logging.basicConfig(
-        level=getattr(logging, os.environ.get("BATON_LOG_LEVEL", "WARNING").upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
+    # The same log set-up as the `baton` command: timestamps or JSON (BATON_LOG_FORMAT), ids, no secrets.
+    logs.configure(
+        logs.parse_level(os.environ.get("BATON_LOG_LEVEL", "WARNING")),
+        logs.parse_format(os.environ.get("BATON_LOG_FORMAT")),
     )
     settings = Settings()
+    logs.redact_values(logs.secret_values(settings))
     accounts, pagers, sources = integrations_from_settings(settings)
     # The master migrated already: workers starting together must not race to create tables.
     runtime = build(
