@@ -21,7 +21,7 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -63,9 +63,6 @@ class Period:
         length = self.end - self.start
         return Period(self.start - length, self.start, "the period before")
 
-    @property
-    def days(self) -> int:
-        return max(1, math.ceil((self.end - self.start).total_seconds() / 86400))
 
 
 def _month_start(at: datetime, tz: ZoneInfo) -> datetime:
@@ -283,7 +280,11 @@ class Figures:
 class Group:
     key: str
     figures: Figures
-    precision: Ratio = field(default_factory=lambda: Ratio(0, 0))
+
+    @property
+    def precision(self) -> Ratio:
+        """How often the group's escalations were needed: its accuracy."""
+        return self.figures.accuracy
 
 
 def compute(
@@ -379,19 +380,17 @@ def breakdown(
     rows: Sequence[EscalationRow],
     by: Breakdown,
     *,
-    watched_by: dict[str, int] | None,
     period: Period,
     targets: Targets,
 ) -> list[Group]:
-    """Figures per group, largest first. `watched_by` gives the denominator of the rate per group
-    where it is known (teams, triggers and categories only exist for escalated conversations)."""
+    """Figures per group, largest first. A group has no escalation rate: teams, triggers and
+    categories exist only for escalated conversations, so its watched count is not known."""
     groups: dict[str, list[EscalationRow]] = {}
     for r in rows:
         groups.setdefault(key_of(r, by), []).append(r)
     out = []
     for key, members in groups.items():
-        figs = compute(members, watched=(watched_by or {}).get(key, 0), period=period, targets=targets)
-        out.append(Group(key, figs, figs.accuracy))
+        out.append(Group(key, compute(members, watched=0, period=period, targets=targets)))
     out.sort(key=lambda g: (-g.figures.escalations, g.key))
     return out
 

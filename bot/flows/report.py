@@ -109,8 +109,8 @@ def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | 
         prev_watched = report_repo.conversations_watched(session, prev.start, prev.end)
     figures = compute(rows, watched=watched, period=period, targets=targets, daily=True)
     previous = compute(prev_rows, watched=prev_watched, period=prev, targets=targets)
-    groups = breakdown(rows, by, watched_by=None, period=period, targets=targets) if by else []
-    triggers = breakdown(rows, Breakdown.TRIGGER, watched_by=None, period=period, targets=targets)
+    groups = breakdown(rows, by, period=period, targets=targets) if by else []
+    triggers = breakdown(rows, Breakdown.TRIGGER, period=period, targets=targets)
     return Report(period, figures, previous, by, tuple(groups), tuple(triggers))
 
 

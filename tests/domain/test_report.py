@@ -150,11 +150,11 @@ def test_breakdown_and_precision_per_trigger():
         _row(3, NOW - timedelta(days=1), claimed=60, resolved=120, trigger="human_request", needed="yes"),
         _row(4, NOW - timedelta(days=1), trigger="", language=""),
     ]
-    groups = breakdown(rows, Breakdown.TRIGGER, watched_by=None, period=period, targets=_targets())
+    groups = breakdown(rows, Breakdown.TRIGGER, period=period, targets=_targets())
     assert [g.key for g in groups] == ["legal", "(none)", "human_request"]
     legal = groups[0]
     assert (legal.precision.num, legal.precision.den) == (1, 2)
-    by_lang = breakdown(rows, Breakdown.LANGUAGE, watched_by=None, period=period, targets=_targets())
+    by_lang = breakdown(rows, Breakdown.LANGUAGE, period=period, targets=_targets())
     assert {g.key: g.figures.escalations for g in by_lang} == {"en": 3, "(none)": 1}
 
 
