@@ -50,7 +50,6 @@ class InboxConfig:
     lease: timedelta = timedelta(seconds=30)  # how long a worker owns an item before others may retry it
     poll_seconds: float = 0.5  # look for other instances' items and expired leases this often
     max_attempts: int = 20  # then the item is marked failed (kept, logged), never retried again
-    keep_done: timedelta = timedelta(days=1)  # processed items are forgotten after this
 
 
 @dataclass
@@ -390,11 +389,6 @@ class Inbox:
         now = self.clock.now()
         with session_scope(self.db) as session:
             store.record(session, _item(entry, now, now))
-
-    def prune(self) -> int:
-        now = self.clock.now()
-        with session_scope(self.db) as session:
-            return store.prune(session, now - self.config.keep_done)
 
 
 def _item(entry: dict[str, Any], now: datetime, available_at: datetime) -> InboxItem:

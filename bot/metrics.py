@@ -158,11 +158,18 @@ class DatabaseCollector(Collector):
         sweep_age = GaugeMetricFamily(
             "baton_sweep_heartbeat_age_seconds", "Seconds since the newest sweep of any process finished"
         )
+        inbox_depth = GaugeMetricFamily(
+            "baton_inbox_pending", "Stored requests not yet processed, by lane", labels=["lane"]
+        )
+        inbox_age = GaugeMetricFamily(
+            "baton_inbox_oldest_age_seconds", "Age of the oldest unprocessed request, by lane", labels=["lane"]
+        )
         up = GaugeMetricFamily("baton_database_up", "1 when the database answered this scrape")
         try:
             with read_scope(self.db) as session:
                 rows = monitor.outbox_depth(session)
                 beat = monitor.newest_heartbeat(session)
+                lanes = monitor.inbox_depth(session)
         except Exception as exc:  # a scrape reports, it does not raise
             log.warning("metrics: database unreachable: %s", exc)
             up.add_metric([], 0)
@@ -175,7 +182,11 @@ class DatabaseCollector(Collector):
                 age.add_metric([row.kind], max(0.0, (now - row.oldest).total_seconds()))
         if beat is not None:
             sweep_age.add_metric([], max(0.0, (now - beat).total_seconds()))
-        yield from (up, depth, age, sweep_age)
+        for lane in lanes:
+            inbox_depth.add_metric([lane.lane], lane.count)
+            if lane.oldest_received is not None:
+                inbox_age.add_metric([lane.lane], max(0.0, (now - lane.oldest_received).total_seconds()))
+        yield from (up, depth, age, sweep_age, inbox_depth, inbox_age)
 
 
 def exposition(db: Engine, now: Callable[[], datetime]) -> tuple[bytes, str]:

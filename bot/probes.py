@@ -26,6 +26,11 @@ StartResponse = Callable[..., Any]
 Handler = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
+# A request that has been due this long without a worker taking it means the inbox is stuck (workers
+# dead or wedged). Retries waiting out a backoff are not due, so they never count.
+INBOX_STUCK = timedelta(minutes=2)
+
+
 def sweep_max_age(sweep_seconds: float) -> timedelta:
     """A heartbeat older than this means no sweep is running: four missed ticks, and never under a minute."""
     return timedelta(seconds=max(60.0, 4 * sweep_seconds))
@@ -49,6 +54,7 @@ class Probes:
             with read_scope(self.db) as session:
                 monitor.ping(session)
                 beat = monitor.newest_heartbeat(session)
+                lanes = monitor.inbox_depth(session)
         except Exception as exc:  # a probe reports, it does not raise
             checks["database"] = f"unreachable: {str(exc).splitlines()[0][:200]}"
             return False, {"ok": False, "checks": checks}
@@ -63,6 +69,12 @@ class Probes:
             checks["sweep"] = (
                 "ok" if age <= limit.total_seconds() else f"stale: last sweep {age:.0f} s ago"
             )
+        stuck = [
+            f"{lane.lane}: {lane.count} pending, due {int((now - lane.oldest_due).total_seconds())} s ago"
+            for lane in lanes
+            if lane.oldest_due is not None and now - lane.oldest_due > INBOX_STUCK
+        ]
+        checks["inbox"] = "stuck: " + "; ".join(stuck) if stuck else "ok"
         ok = all(v in ("ok", "starting") for v in checks.values())
         return ok, {"ok": ok, "checks": checks}
 

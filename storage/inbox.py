@@ -9,7 +9,7 @@ that dies leaves it to come back when the lease runs out.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete, func, text, update
@@ -17,6 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import InboxItem
+
+# Processed requests are kept this long (far past Slack's retries, which end within ~5 minutes), then
+# pruned by the sweep in bounded batches.
+KEEP_DONE = timedelta(days=1)
+PRUNE_BATCH = 1000
 
 
 class Status(StrEnum):
@@ -100,14 +105,6 @@ def due_count(session: Session, now: datetime) -> int:
     )
 
 
-def depth(session: Session) -> tuple[int, datetime | None]:
-    """How many items are pending, and when the oldest of them was received (for /metrics, /readyz)."""
-    count, oldest = session.execute(
-        select(func.count(), func.min(InboxItem.received_at)).select_from(InboxItem).where(_PENDING)
-    ).one()
-    return int(count), oldest
-
-
 def by_key(session: Session, key: str) -> InboxItem | None:
     return session.exec(select(InboxItem).where(InboxItem.key == key)).first()
 
@@ -119,8 +116,10 @@ def keys(session: Session, status: Status | None = None) -> list[str]:
     return list(session.exec(query))
 
 
-def prune(session: Session, done_before: datetime, limit: int = 1000) -> int:
-    """Forget processed items older than `done_before` (long past Slack's retries, ~5 minutes)."""
+def prune(session: Session, done_before: datetime, limit: int = PRUNE_BATCH) -> int:
+    """Forget up to `limit` processed items finished before `done_before`; how many went.
+
+    Only DONE items: FAILED ones stay for an operator to look at, PENDING ones are work."""
     ids = list(
         session.exec(
             select(InboxItem.id)

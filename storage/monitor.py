@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, text, update
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxItem, SweepHeartbeat
+from storage.models import InboxItem, OutboxItem, SweepHeartbeat
 
 HEARTBEAT_KEEP = timedelta(days=1)  # rows of processes gone for longer are pruned
 
@@ -54,6 +54,29 @@ def outbox_depth(session: Session) -> list[Depth]:
         .group_by(OutboxItem.kind)
     ).all()
     return [Depth(kind=str(kind), count=int(n), oldest=_aware(oldest)) for kind, n, oldest in rows]
+
+
+@dataclass(frozen=True)
+class InboxDepth:
+    lane: str
+    count: int
+    oldest_received: datetime | None  # the oldest pending request: how long it has waited in all
+    oldest_due: datetime | None  # the earliest `available_at` among pending requests: due, not taken since
+
+
+def inbox_depth(session: Session) -> list[InboxDepth]:
+    """Pending inbox items per lane (events, interactive), for /metrics and /readyz."""
+    rows = session.exec(
+        select(
+            InboxItem.lane, func.count(), func.min(InboxItem.received_at), func.min(InboxItem.available_at)
+        )
+        .where(text("inbox.status = 'pending'"))  # a literal: the planner uses the partial index
+        .group_by(InboxItem.lane)
+    ).all()
+    return [
+        InboxDepth(lane=str(lane), count=int(n), oldest_received=_aware(received), oldest_due=_aware(due))
+        for lane, n, received, due in rows
+    ]
 
 
 def _aware(value: datetime | str | None) -> datetime | None:

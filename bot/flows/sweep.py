@@ -1,4 +1,5 @@
-"""The periodic sweep: run what is due — chain steps, retried side effects, coalesced card updates.
+"""The periodic sweep: run what is due — chain steps, retried side effects, coalesced card updates —
+and forget inbox requests processed more than a day ago.
 
 State lives in the database, so the sweep is the only timer: a restart loses nothing.
 """
@@ -11,8 +12,8 @@ from datetime import datetime, timedelta
 
 from bot.deps import Deps
 from bot.flows import effects, outbox, sla
-from storage import repo
-from storage.db import read_scope
+from storage import inbox, repo
+from storage.db import read_scope, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ class SweepReport:
     steps: int = 0
     effects: int = 0
     cards: int = 0
+    pruned: int = 0  # processed inbox requests forgotten
     overdue: list[int] = field(default_factory=list)
 
 
@@ -39,7 +41,18 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
             break
     report.effects = outbox.run_due(deps, now)
     report.cards = _refresh_dirty_cards(deps, now)
+    report.pruned = _prune_inbox(deps, now)
     return report
+
+
+def _prune_inbox(deps: Deps, now: datetime) -> int:
+    """One bounded batch per sweep (1,000 rows every 15 s outpaces any realistic intake)."""
+    try:
+        with session_scope(deps.db) as session:
+            return inbox.prune(session, now - inbox.KEEP_DONE)
+    except Exception as exc:  # housekeeping: the next sweep tries again
+        log.warning("inbox prune failed: %s", exc)
+        return 0
 
 
 def _refresh_dirty_cards(deps: Deps, now: datetime) -> int:

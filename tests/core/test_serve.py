@@ -142,7 +142,7 @@ def test_serve_with_two_workers_end_to_end(tmp_path: Path, slack: FakeSlack, dat
 
         ready = httpx.get(f"{base}/readyz", timeout=5)
         assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"] == {"database": "ok", "sweep": "ok"}
+        assert ready.json()["checks"] == {"database": "ok", "sweep": "ok", "inbox": "ok"}
 
         text = ""
         for _ in range(5):  # whichever worker answers, the counters are the sum over both

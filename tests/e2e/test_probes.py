@@ -10,12 +10,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import select
 
 from bot.cards import Action
-from bot.probes import Probes, sweep_max_age
+from bot.clock import VirtualClock
+from bot.flows.sweep import sweep
+from bot.probes import INBOX_STUCK, Probes, sweep_max_age
 from bot.scheduler import tick, worker_name
 from bot.web import Server, healthz, make_wsgi
-from storage import monitor
-from storage.db import make_engine, session_scope
-from storage.models import SweepHeartbeat
+from storage import inbox, monitor
+from storage.db import make_engine, migrate, session_scope
+from storage.models import InboxItem, SweepHeartbeat
 from tests.e2e.helpers import ACME, AGENT, card_messages, escalations
 
 HUMAN = "I want to talk to a human please"
@@ -43,7 +45,10 @@ def test_readyz_follows_the_sweep_heartbeat(world):
     assert first.status_code == 200 and first.json()["checks"]["sweep"] == "starting"
 
     tick(world.deps)  # what the scheduler runs: a sweep, then this process's heartbeat
-    assert httpx.get(f"{base}/readyz").json() == {"ok": True, "checks": {"database": "ok", "sweep": "ok"}}
+    assert httpx.get(f"{base}/readyz").json() == {
+        "ok": True,
+        "checks": {"database": "ok", "sweep": "ok", "inbox": "ok"},
+    }
 
     # No sweep for longer than the limit (the scheduler died, or every instance is down).
     world.clock.advance(sweep_max_age(world.deps.sweep_seconds) + timedelta(seconds=1))
@@ -144,3 +149,69 @@ def test_claim_records_pickup_time(world):
 
     assert delta("baton_pickup_seconds_count") == 1
     assert delta("baton_pickup_seconds_sum") == 240
+
+
+def _stored(key: str, *, lane: str, at, available_at=None) -> InboxItem:
+    return InboxItem(
+        key=key, lane=lane, kind="event_callback", content_type="application/json", body="{}",
+        received_at=at, available_at=available_at or at,
+    )
+
+
+def test_readyz_and_metrics_see_an_inbox_nobody_takes_from(database_url, monday_morning):
+    """Workers dead or wedged: requests are stored (Slack got its 200) but nothing takes them."""
+    migrate(database_url)
+    db = make_engine(database_url)
+    clock = VirtualClock(monday_morning)
+    probes = Probes(db=db, clock=clock, sweep_seconds=15)
+    server = Server(make_wsgi(probes.routes())).start()
+    try:
+        with session_scope(db) as session:
+            inbox.record(session, _stored("Ev1", lane="events", at=clock.now()))
+            inbox.record(session, _stored("Ev2", lane="events", at=clock.now()))
+            # A failed item waiting out its backoff is pending but not due: never "stuck".
+            inbox.record(
+                session,
+                _stored("Tr1", lane="interactive", at=clock.now(), available_at=clock.now() + timedelta(hours=1)),
+            )
+        assert httpx.get(f"{server.url}/readyz").json()["checks"]["inbox"] == "ok"
+
+        clock.advance(INBOX_STUCK + timedelta(seconds=30))
+        stuck = httpx.get(f"{server.url}/readyz")
+        assert stuck.status_code == 503
+        assert stuck.json()["checks"]["inbox"] == "stuck: events: 2 pending, due 150 s ago"
+        scraped = httpx.get(f"{server.url}/metrics").text
+        assert _sample(scraped, "baton_inbox_pending", lane="events") == 2
+        assert _sample(scraped, "baton_inbox_pending", lane="interactive") == 1
+        assert _sample(scraped, "baton_inbox_oldest_age_seconds", lane="events") == 150
+
+        with session_scope(db) as session:  # a worker comes back and takes them
+            for item in session.exec(select(InboxItem).where(InboxItem.lane == "events")):
+                assert item.id is not None
+                inbox.finish(session, item.id, clock.now())
+        recovered = httpx.get(f"{server.url}/readyz")
+        assert recovered.json()["checks"]["inbox"] == "ok"
+        assert _sample(httpx.get(f"{server.url}/metrics").text, "baton_inbox_pending", lane="events") == 0
+    finally:
+        server.stop()
+        db.dispose()
+
+
+def test_the_sweep_forgets_processed_requests_after_a_day_and_keeps_the_rest(world):
+    now = world.clock.now()
+    old = now - inbox.KEEP_DONE - timedelta(minutes=1)
+    with session_scope(world.deps.db) as session:
+        for key in ("old-done", "recent-done", "old-failed"):
+            inbox.record(session, _stored(key, lane="test-nobody", at=old))
+        ids = {i.key: i.id for i in session.exec(select(InboxItem).where(InboxItem.lane == "test-nobody"))}
+        inbox.finish(session, ids["old-done"], old)
+        inbox.finish(session, ids["recent-done"], now - timedelta(hours=1))
+        inbox.retry_later(session, ids["old-failed"], old, "boom", give_up=True)
+        inbox.record(session, _stored("old-pending", lane="test-nobody", at=old, available_at=now + timedelta(days=9)))
+
+    report = sweep(world.deps, now)
+    assert report.pruned == 1
+    with session_scope(world.deps.db) as session:
+        left = set(inbox.keys(session))
+    assert {"recent-done", "old-failed", "old-pending"} <= left and "old-done" not in left
+    assert sweep(world.deps, now).pruned == 0  # nothing more to forget: the retried sweep is a no-op
