@@ -21,6 +21,7 @@ from bot.customer_messages import CustomerMessages, parse_customer_messages
 from bot.domain.errors import PolicyError
 from bot.domain.model import CATEGORIES, TIERS
 from bot.domain.nlu import Classifier, load_classifier
+from bot.domain.redact import DEFAULT_REDACTOR, Redactor, parse_redaction
 from bot.domain.sla_targets import DEFAULT_SLA, SlaTargets, parse_sla
 
 TOP_LEVEL_KEYS = (
@@ -35,6 +36,7 @@ TOP_LEVEL_KEYS = (
     "team_defaults",
     "customer_messages",
     "safety",
+    "redaction",
 )
 
 
@@ -83,6 +85,7 @@ class Policy:
     engine: Any  # bot.domain.triggers.EngineConfig
     chains: Any = None  # bot.domain.chain.ChainsConfig
     messages: CustomerMessages = DEFAULT_MESSAGES  # what the customer reads, per language
+    redactor: Redactor = DEFAULT_REDACTOR  # what is masked on cards, transcripts and exports
 
     def team_for(self, category: str) -> Team:
         return self.teams[self.routes.get(category, self.default_team)]
@@ -376,6 +379,7 @@ def build_policy(doc: Any, source: str) -> Policy:
         engine=_parse_engine(doc),
         chains=_parse_chains(doc),
         messages=parse_customer_messages(doc),
+        redactor=parse_redaction(doc),
     )
 
 
