@@ -99,7 +99,7 @@ def _run_http(runtime: Runtime, port: int | None, workers: int | None) -> None:
 
 
 def _run_socket(runtime: Runtime, settings: Settings) -> None:
-    runner = SocketModeRunner(runtime.app, settings.slack_app_token.get_secret_value())
+    runner = SocketModeRunner(runtime.app, settings.slack_app_token.get_secret_value(), runtime.inbox)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: runner.stop())
     try:

@@ -18,6 +18,8 @@ from bot.cards import Action
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.slack import FakeSlack
 from bot.sandbox.socket_mode import SocketModeStandIn
+from storage import inbox
+from storage.db import make_engine, read_scope
 
 POLICY = """
 version: 1
@@ -96,6 +98,15 @@ def _serve_socket(tmp_path: Path, slack: FakeSlack, database_url: str, **extra: 
     )
 
 
+def _inbox_keys(database_url: str) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        with read_scope(engine) as session:
+            return inbox.keys(session)
+    finally:
+        engine.dispose()
+
+
 def _stop(proc: subprocess.Popen[str]) -> None:
     proc.terminate()
     try:
@@ -118,10 +129,20 @@ def test_events_clicks_and_commands_through_the_socket_with_refresh_and_drop(
 
         # a customer message, as an events_api envelope: acked, then a card in the team channel
         msg = slack.post_as_user("C0ACME", "U0CUST", "I want to talk to a human please")
-        envelope_id = socket_mode.send_event(driver.envelope_for("C0ACME", msg["ts"]))
+        callback = driver.envelope_for("C0ACME", msg["ts"])
+        envelope_id = socket_mode.send_event(callback)
         assert socket_mode.wait_ack(envelope_id) == {"envelope_id": envelope_id}
+        # acked only once stored: the event is in the durable inbox, like an HTTP delivery
+        assert f"event:{callback['event_id']}" in _inbox_keys(database_url)
         assert _wait(lambda: any(m.get("blocks") for m in slack.bot_messages("C0SUPPORT"))), out.text()
         card = next(m for m in slack.bot_messages("C0SUPPORT") if m.get("blocks"))
+
+        # Slack sends the same event again (a retry after a slow ack): acked, recorded once, one card
+        again = socket_mode.send_event(callback)
+        assert socket_mode.wait_ack(again) == {"envelope_id": again}
+        time.sleep(1.0)
+        assert len([m for m in slack.bot_messages("C0SUPPORT") if m.get("blocks")]) == 1
+        assert _inbox_keys(database_url).count(f"event:{callback['event_id']}") == 1
 
         # Slack refreshes the connection: the app opens a new one and keeps working on it
         socket_mode.request_refresh()
