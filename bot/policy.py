@@ -18,10 +18,13 @@ import yaml
 
 from bot.customer_messages import DEFAULT as DEFAULT_MESSAGES
 from bot.customer_messages import CustomerMessages, parse_customer_messages
+from bot.domain.csat import DEFAULT_CSAT, CsatConfig, parse_csat
+from bot.domain.drift import DEFAULT_DRIFT, DriftConfig, parse_drift
 from bot.domain.errors import PolicyError
 from bot.domain.model import CATEGORIES, TIERS
 from bot.domain.nlu import Classifier, load_classifier
 from bot.domain.redact import DEFAULT_REDACTOR, Redactor, parse_redaction
+from bot.domain.review import DEFAULT_REVIEW, ReviewConfig, parse_review
 from bot.domain.sla_targets import DEFAULT_SLA, SlaTargets, parse_sla
 
 TOP_LEVEL_KEYS = (
@@ -37,6 +40,9 @@ TOP_LEVEL_KEYS = (
     "customer_messages",
     "safety",
     "redaction",
+    "csat",
+    "review",
+    "drift",
 )
 
 
@@ -86,6 +92,9 @@ class Policy:
     chains: Any = None  # bot.domain.chain.ChainsConfig
     messages: CustomerMessages = DEFAULT_MESSAGES  # what the customer reads, per language
     redactor: Redactor = DEFAULT_REDACTOR  # what is masked on cards, transcripts and exports
+    csat: CsatConfig = DEFAULT_CSAT  # the survey after a resolution (bot/domain/csat.py)
+    review: ReviewConfig = DEFAULT_REVIEW  # the monthly false-positive review (bot/domain/review.py)
+    drift: DriftConfig = DEFAULT_DRIFT  # the daily escalation-rate check (bot/domain/drift.py)
 
     def team_for(self, category: str) -> Team:
         return self.teams[self.routes.get(category, self.default_team)]
@@ -380,6 +389,9 @@ def build_policy(doc: Any, source: str) -> Policy:
         chains=_parse_chains(doc),
         messages=parse_customer_messages(doc),
         redactor=parse_redaction(doc),
+        csat=parse_csat(doc, teams),
+        review=parse_review(doc),
+        drift=parse_drift(doc),
     )
 
 

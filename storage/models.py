@@ -31,7 +31,10 @@ class TimelineKind(StrEnum):
     CLAIMED = "claimed"
     RELEASED = "released"
     RESOLVED = "resolved"
-    FEEDBACK = "feedback"  # the resolver's answer to "Was a human needed?"
+    FEEDBACK = "feedback"  # the resolver's (or a reviewer's) answer to "Was a human needed?"
+    CSAT_ASKED = "csat_asked"  # the satisfaction survey was posted in the customer's thread
+    CSAT_ANSWERED = "csat_answered"  # the customer's score
+    CSAT_LOW_NOTIFIED = "csat_low_notified"  # a low score: the team's manager was told
     CARD_POSTED = "card_posted"
     CARD_LOST = "card_lost"
     CUSTOMER_NOTIFIED = "customer_notified"
@@ -99,7 +102,7 @@ class Message(SQLModel, table=True):
     role: str = Field(max_length=16)  # customer | ai | agent
     author: str = Field(default="", max_length=64)
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
-    sent_at: datetime = _utc(nullable=False)
+    sent_at: datetime = _utc(nullable=False, index=True)  # the drift check counts conversations per hour band
     confidence: float | None = None
     analysis: dict[str, Any] = _json(dict)  # the engine's per-message features: analysed once
 
@@ -150,6 +153,15 @@ class Escalation(SQLModel, table=True):
     # The resolver's answer to "Was a human needed?" (yes | no | partly, "" when not answered).
     needed: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
     needed_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # ... who answered it and when, and where: "resolve" (the resolve modal) or "review" (the monthly review)
+    needed_by: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    needed_at: datetime | None = _utc()
+    needed_via: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    # Customer satisfaction: the survey was posted (csat_asked_at), the customer's score 1-5, when and who.
+    csat: int | None = None
+    csat_at: datetime | None = _utc()
+    csat_by: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    csat_asked_at: datetime | None = _utc()
 
     card_channel: str = Field(default="", max_length=64)
     card_ts: str = Field(default="", max_length=64)
@@ -275,3 +287,54 @@ class SweepHeartbeat(SQLModel, table=True):
     worker: str = Field(primary_key=True, max_length=200)
     at: datetime = _utc(nullable=False, index=True)
     duration_ms: float = Field(default=0.0)
+
+
+class MissedEscalation(SQLModel, table=True):
+    """A customer message an agent marked "Should have escalated" (a false negative of the policy)."""
+
+    __tablename__ = "missed_escalations"
+    __table_args__ = (UniqueConstraint("channel", "message_ts", name="uq_missed_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=64)
+    message_ts: str = Field(max_length=64)
+    thread_ts: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    conversation_id: int | None = None  # the conversation Baton recorded, when it saw the message
+    account_id: str = Field(default="", max_length=128, sa_column_kwargs={"server_default": ""})
+    category: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    reported_by: str = Field(max_length=64)
+    reported_at: datetime = _utc(nullable=False, index=True)
+
+
+class ReviewPost(SQLModel, table=True):
+    """One posted false-positive review: the sampled escalations and the message that shows them."""
+
+    __tablename__ = "review_posts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=32)  # e.g. 2026-11
+    escalation_ids: list[int] = _json(list)
+    channel: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    ts: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    created_at: datetime = _utc(nullable=False)
+
+
+class HomeViewer(SQLModel, table=True):
+    """Someone who opened Baton's App Home tab: refreshes publish to them (recent ones first)."""
+
+    __tablename__ = "home_viewers"
+
+    user: str = Field(primary_key=True, max_length=64)
+    opened_at: datetime = _utc(nullable=False, index=True)
+
+
+class ChartFile(SQLModel, table=True):
+    """A chart PNG already uploaded to Slack, by its content's digest: the same chart is uploaded once."""
+
+    __tablename__ = "chart_files"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    file_id: str = Field(max_length=64)
+    created_at: datetime = _utc(nullable=False)
