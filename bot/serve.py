@@ -20,7 +20,7 @@ from bot.scheduler import start_scheduler
 from bot.server import exec_gunicorn
 from bot.settings import Settings
 from bot.socket_mode import SocketModeRunner
-from bot.startup import StartupError, check_database, check_slack_token, load_settings
+from bot.startup import StartupError, check_database, check_port, check_slack_token, load_settings
 from bot.wiring import Runtime, build, integrations_from_settings
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,9 @@ def prepare(settings: Settings, *, socket_mode: bool) -> Runtime:
     return runtime
 
 
-def _run_http(runtime: Runtime, port: int | None, workers: int | None) -> None:
+def _run_http(runtime: Runtime, settings: Settings, port: int | None, workers: int | None) -> None:
     runtime.close()
+    check_port(settings.host, port if port is not None else settings.port)
     exec_gunicorn(port=port, workers=workers)  # does not return: this process becomes the server
 
 
@@ -114,7 +115,7 @@ def serve(*, socket_mode: bool = False, port: int | None = None, workers: int | 
     settings = load_settings()
     runtime = prepare(settings, socket_mode=socket_mode)
     if not socket_mode:
-        _run_http(runtime, port, workers)
+        _run_http(runtime, settings, port, workers)
     scheduler = start_scheduler(runtime.deps, settings.sweep_seconds)
     try:
         _run_socket(runtime, settings)

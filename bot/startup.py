@@ -82,6 +82,24 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(orig).__name__
 
 
+def check_port(host: str, port: int) -> None:
+    """The address gunicorn will bind is free; StartupError (one line) naming it and the fix when not.
+
+    Checked by binding it for a moment, the way gunicorn will (SO_REUSEADDR), before the process
+    becomes the gunicorn master: gunicorn itself retries for five seconds and then exits with its own
+    multi-line error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise StartupError(
+                f"BATON_PORT: cannot listen on {host}:{port} ({exc.strerror or exc}); another process "
+                "has it: stop that one or choose another port (--port or BATON_PORT)"
+            ) from None
+
+
 def check_database(url: str, *, timeout_seconds: int = 5) -> None:
     """Connect once (SELECT 1) with a short connect timeout."""
     where = redact_url(url)

@@ -176,3 +176,23 @@ def test_an_unknown_log_level_is_refused(tmp_path: Path):
     proc = _run(tmp_path, _env(tmp_path), "serve", "-v", "loud")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "expected one of debug" in proc.stderr
+
+
+def test_a_port_another_process_holds_is_one_line(tmp_path: Path, slack: FakeSlack):
+    """Every other check passes; the port is taken: one line naming it, before gunicorn's own retries."""
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN=slack.bot_token,
+            SLACK_API_URL=slack.base_url,
+            BATON_PORT=str(port),
+        )
+        line = _one_line_error(_run(tmp_path, env), alone=False)
+    assert line == (
+        f"error: BATON_PORT: cannot listen on 127.0.0.1:{port} (Address already in use); another process "
+        "has it: stop that one or choose another port (--port or BATON_PORT)"
+    )
