@@ -210,10 +210,9 @@ def _dm_previous_handler(deps: Deps, job: Job) -> None:
         active = False
     if active:
         body = cards.build_card(view)
-        dm = deps.slack.conversations_open(users=user)["channel"]["id"]
         text = f"You handled {cards.escape(view.account_name)} last time, and they are back. {body['text']}"
-        deps.slack.chat_postMessage(
-            channel=dm, text=cards.cut(text, cards.FALLBACK_LIMIT), blocks=body["blocks"], unfurl_links=False
+        slack_post.post_dm_once(
+            deps, job, user=user, text=cards.cut(text, cards.FALLBACK_LIMIT), blocks=body["blocks"], unfurl_links=False
         )
     with session_scope(deps.db) as session:
         kind = TimelineKind.PREVIOUS_HANDLER_DM if active else TimelineKind.PREVIOUS_HANDLER_UNAVAILABLE

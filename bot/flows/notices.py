@@ -71,8 +71,7 @@ def notify_manager(deps: Deps, job: Job) -> None:
         )
     )
     if team.manager:
-        dm = deps.slack.conversations_open(users=team.manager)["channel"]["id"]
-        deps.slack.chat_postMessage(channel=dm, text=text)
+        slack_post.post_dm_once(deps, job, user=team.manager, text=text)
         target = team.manager
     elif deps.policy.managers_channel:
         deps.slack.chat_postMessage(channel=deps.policy.managers_channel, text=text)

@@ -18,6 +18,7 @@ from bot.flows.oncall import who_is_on_call
 from bot.flows.outbox import EffectKind, Handler, Job, Permanent, Retry
 from bot.flows.sla import find_team, local_time, note
 from bot.flows.slack_lookups import card_permalink, user_name
+from bot.flows.slack_post import post_dm_once
 from integrations.pager import Link, PageRequest
 from storage import repo
 from storage.db import session_scope
@@ -83,10 +84,9 @@ def dm_oncall(deps: Deps, job: Job) -> None:
             raise Retry(answer.problem)
         return
     body = cards.build_card(view)
-    for user in answer.users:
-        dm = deps.slack.conversations_open(users=user)["channel"]["id"]
-        deps.slack.chat_postMessage(
-            channel=dm, text=f"You're on call: {body['text']}", blocks=body["blocks"], unfurl_links=False
+    for user in answer.users:  # at most once each, even if this effect runs again after a crash
+        post_dm_once(
+            deps, job, user=user, text=f"You're on call: {body['text']}", blocks=body["blocks"], unfurl_links=False
         )
     names = ", ".join(user_name(deps, u) for u in answer.users)
     has_pager = team.oncall is not None and team.oncall.has_pager

@@ -7,6 +7,8 @@ The first attempt just posts. A later attempt of the same item (the lease ran ou
 attempt failed after or without posting) first looks for its own marker with conversations.history
 (top-level messages) or conversations.replies (thread replies), include_all_metadata=true and
 oldest = when the item was queued, and takes the message it finds instead of posting again.
+Direct messages (the on-call DM, the previous handler's, the manager's) do the same in the DM
+channel that conversations.open returns (conversations.history there needs `im:history`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ def post_once(
         message["thread_ts"] = thread_ts
     resp = deps.slack.chat_postMessage(channel=channel, metadata=marker(kind, job, payload), **message)
     return str(resp["channel"]), str(resp["ts"])
+
+
+def post_dm_once(deps: Deps, job: Job, *, user: str, **message: Any) -> tuple[str, str]:
+    """`post_once` in the DM with `user` (conversations.open gives the same channel every time)."""
+    dm = str(deps.slack.conversations_open(users=user)["channel"]["id"])
+    return post_once(deps, job, kind=MESSAGE, channel=dm, **message)
 
 
 def find_posted(

@@ -26,6 +26,7 @@ from storage import repo
 from storage.db import session_scope
 from storage.models import OutboxItem
 from tests.e2e.helpers import ACME, card_messages, escalations, thread_texts
+from tests.e2e.test_sla_chain import ONCALL, dms, world_maker
 
 HUMAN = "This isn't working. I want to talk to a real person please"
 POLICIES = Path(__file__).parent / "policies"
@@ -168,3 +169,31 @@ def test_a_card_costs_four_short_transactions_from_lease_to_record(world):
     [esc] = escalations(world)
     assert esc.card_ts and _pending(world, "post_card") == []
     assert len(begins) <= 4
+
+
+def test_an_oncall_dm_sent_just_before_a_crash_is_not_sent_twice(world_factory, crash_on):
+    """The page step's DM: found again in the DM channel by its marker (conversations.history there
+    needs im:history, which the manifest asks for), so the on-call person is not DMed twice."""
+    w = world_maker(world_factory)("always_open")
+    cust = w.customers[ACME]
+    w.driver.user_says(cust.channel, cust.user, HUMAN)
+    w.settle()
+    [esc] = escalations(w)
+
+    def oncall_dms() -> list[dict[str, Any]]:
+        return [m for m in dms(w, ONCALL) if m.get("text", "").startswith("You're on call")]
+
+    fired = crash_on(w, lambda sql, params: "escalation_timeline" in sql and "oncall_dm" in str(params))
+    with pytest.raises(Crash):  # the page step runs in the sweep, in this thread
+        w.advance_to(esc.opened_at + timedelta(minutes=10))
+    assert fired, "the write recording the DM never ran"
+    [dm] = oncall_dms()
+    assert dm["metadata"]["event_type"] == "baton_message"
+
+    w.slack.clear_calls()
+    _after_lease(w)
+    assert len(oncall_dms()) == 1  # the retry found it instead of sending it again
+    dm_channel = w.slack.dm_channel(ONCALL)
+    assert any(c["args"]["channel"] == dm_channel for c in w.slack.calls_to("conversations.history"))
+    with session_scope(w.deps.db) as session:
+        assert [e.kind for e in repo.timeline(session, esc.id or 0)].count("oncall_dm") == 1
