@@ -13,13 +13,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.card_summary import billing_lines, sentiment_text, summary_block
 from bot.domain.model import FiredTrigger
+from bot.domain.summary import Summary
+from bot.domain.trajectory import trajectory
+from bot.mrkdwn import cut, escape, plain, safe
 
 
 class Action(StrEnum):
     CLAIM = "baton_claim"
     RELEASE = "baton_release"
     RESOLVE = "baton_resolve"
+    TRANSCRIPT = "baton_transcript"  # opens the full transcript (bot/transcript.py)
+    TRANSCRIPT_OLDER = "baton_transcript_older"  # pages through it inside the modal
+    TRANSCRIPT_NEWER = "baton_transcript_newer"
 
 
 RESOLVE_MODAL = "baton_resolve_modal"
@@ -55,30 +62,7 @@ ROLE_LABEL = {"customer": "Customer", "ai": "AI agent", "agent": "Agent"}
 # ---------------------------------------------------------------- safe text
 
 
-def escape(text: str) -> str:
-    """Slack's own escaping: only &, < and > are control characters in mrkdwn."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def cut(text: str, limit: int) -> str:
-    """At most `limit` characters, ending with an ellipsis when cut, never splitting an &entity;."""
-    if len(text) <= limit:
-        return text
-    head = text[: max(limit - 1, 0)]
-    amp = head.rfind("&")
-    if amp != -1 and ";" not in head[amp:]:
-        head = head[:amp]
-    return head + "…"
-
-
-def safe(text: str, limit: int) -> str:
-    """Untrusted text for a mrkdwn field: escaped, one line per paragraph kept, cut to the limit."""
-    return cut(escape(text.strip()), limit) or " "
-
-
-def plain(text: str, limit: int) -> str:
-    """Untrusted text for a plain_text field (no mrkdwn parsing there; only length matters)."""
-    return cut(text.strip(), limit) or " "
+# escape, cut, safe and plain live in bot.mrkdwn (shared with the summary and transcript builders).
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
@@ -174,6 +158,8 @@ class CardView:
     prefer_agent: str = ""  # cooling period: who handled this account last
     language: str = ""  # the language the customer writes in, by name ("Spanish"); "" when unknown
     ai_after_handoff: int = 0  # AI agent messages in the thread after Baton told it to stand back
+    summary: Summary | None = None  # what the customer wants, what the AI tried... (bot/card_summary.py)
+    sentiments: Sequence[float] = ()  # the customer's turns, oldest first: shown as a trajectory
 
 
 def _user(user: str) -> str:
@@ -181,6 +167,9 @@ def _user(user: str) -> str:
     if user and user[0] in "UW" and user[1:].isalnum() and user.isupper():
         return f"<@{user}>"
     return escape(user) if user else "unknown"
+
+
+user_ref = _user  # for the other builders (bot/transcript.py)
 
 
 def card_text(view: CardView) -> str:
@@ -229,8 +218,8 @@ def _account_fields(view: CardView) -> list[dict[str, Any]]:
     if view.owner:
         fields.append(_mrkdwn(cut(f"*Owner*\n{_user(view.owner)}", FIELD_LIMIT)))
     billing = view.extra.get("recent_charges") or []
-    if billing:
-        items = [escape(str(c.get("summary") or c)) for c in billing[:3] if isinstance(c, dict)]
+    items = billing_lines(billing, view.opened_at) if isinstance(billing, list) else []
+    if items:
         fields.append(_mrkdwn(cut("*Recent billing*\n" + "\n".join(items), FIELD_LIMIT)))
     bugs = view.extra.get("open_bugs") or []
     if bugs:
@@ -240,7 +229,10 @@ def _account_fields(view: CardView) -> list[dict[str, Any]]:
             if isinstance(b, dict)
         ]
         fields.append(_mrkdwn(cut("*Open bugs*\n" + "\n".join(items), FIELD_LIMIT)))
-    if view.sentiment is not None:
+    trend = trajectory(view.sentiments)
+    if trend is not None:
+        fields.append(_mrkdwn(cut(f"*Sentiment*\n{sentiment_text(trend)}", FIELD_LIMIT)))
+    elif view.sentiment is not None:
         fields.append(_mrkdwn(f"*Sentiment*\n{view.sentiment:+.2f}"))
     return fields[:10]
 
@@ -278,6 +270,9 @@ def build_card(view: CardView) -> dict[str, Any]:
             ],
         },
     ]
+    summary = summary_block(view.summary)
+    if summary is not None:
+        blocks.append(summary)
     if view.ai_after_handoff:
         n = view.ai_after_handoff
         kept = (
@@ -341,12 +336,13 @@ def build_card(view: CardView) -> dict[str, Any]:
     if footer:
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(" · ".join(footer), TEXT_LIMIT))]})
     value = str(view.escalation_id)
+    transcript = _button("Transcript", Action.TRANSCRIPT, value)
     if view.status == "open":
         blocks.append(
             {
                 "type": "actions",
                 "block_id": f"esc_{value}",
-                "elements": [_button("Claim", Action.CLAIM, value, "primary")],
+                "elements": [_button("Claim", Action.CLAIM, value, "primary"), transcript],
             }
         )
     elif view.status == "claimed":
@@ -357,9 +353,12 @@ def build_card(view: CardView) -> dict[str, Any]:
                 "elements": [
                     _button("Resolve", Action.RESOLVE, value, "primary"),
                     _button("Release", Action.RELEASE, value),
+                    transcript,
                 ],
             }
         )
+    else:
+        blocks.append({"type": "actions", "block_id": f"esc_{value}", "elements": [transcript]})
     assert len(blocks) <= MAX_BLOCKS
     return {"text": card_text(view), "blocks": blocks}
 

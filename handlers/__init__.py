@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import actions, commands, events
+from handlers import actions, commands, events, transcript
 
 
 def register(app: App, deps: Deps) -> None:
     events.register(app, deps)
     actions.register(app, deps)
     commands.register(app, deps)
+    transcript.register(app, deps)

@@ -34,6 +34,7 @@ def inbound_from_event(event: dict[str, Any], body: dict[str, Any]) -> Inbound:
         subtype=str(event.get("subtype", "") or ""),
         event_id=str(body.get("event_id", "") or ""),
         confidence=_confidence(event),
+        ai_summary=_summary(event),
     )
 
 
@@ -44,6 +45,14 @@ def _confidence(event: dict[str, Any]) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
         return float(value)
     return None
+
+
+def _summary(event: dict[str, Any]) -> str | dict[str, Any] | None:
+    """The AI agent's own summary, when its bot posts one as message metadata (event_payload.summary:
+    a text, or {"wants", "tried", "failed", "next"}); bot.domain.summary checks it."""
+    payload = (event.get("metadata") or {}).get("event_payload") or {}
+    value = payload.get("summary") if isinstance(payload, dict) else None
+    return value if isinstance(value, str | dict) else None
 
 
 def register(app: App, deps: Deps) -> None:

@@ -105,6 +105,8 @@ class Message(SQLModel, table=True):
     sent_at: datetime = _utc(nullable=False, index=True)  # the drift check counts conversations per hour band
     confidence: float | None = None
     analysis: dict[str, Any] = _json(dict)  # the engine's per-message features: analysed once
+    # The AI agent's own summary sent with this message (bot.domain.summary.Summary.to_dict()), if any.
+    ai_summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Escalation(SQLModel, table=True):
@@ -140,6 +142,8 @@ class Escalation(SQLModel, table=True):
     category: str = Field(max_length=32)
     team: str = Field(default="", max_length=64)
     triggers: list[dict[str, Any]] = _json(list)  # FiredTrigger.to_dict() with evidence, most important first
+    # A summary an LLM wrote for the card (bot/flows/summaries.py), when one is configured.
+    llm_summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     prefer_agent: str = Field(default="", max_length=64)
     # What decided it: the customer's language (ISO 639-1, "und" when unknown) and the versions of the
     # judgment model and of the policy, so a report or a review can tell decisions of different builds apart.

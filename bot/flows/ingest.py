@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
 from bot import metrics
 from bot.deps import Deps
 from bot.domain import loop, model
+from bot.domain.summary import parse_agent_summary
 from bot.domain.triggers import MessageAnalysis, analyse, decide
 from bot.flows import accounts, escalate, outbox
 from bot.logs import log_context
@@ -43,6 +45,10 @@ class Inbound:
     subtype: str = ""
     event_id: str = ""  # the delivery id, for dedup (Slack event_id)
     confidence: float | None = None
+    # The AI agent's own summary of the conversation, as it sent it (a text, or {"wants", "tried",
+    # "failed", "next"}): Slack message metadata `event_payload.summary`, or the ingest API's
+    # `ai_summary`. Kept for `ai` messages only; the card shows the latest (bot.domain.summary).
+    ai_summary: str | dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,7 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
             sent_at=now,
             confidence=domain_msg.confidence,
             analysis=analysis.to_dict(),
+            ai_summary=_agent_summary(msg) if role == "ai" else None,
         )
         if not repo.add_message(session, row):
             return IngestResult(False, "message already recorded")
@@ -164,6 +171,11 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
         log.info("escalation %s %s from %s/%s", esc_id, "opened" if opened else "updated", msg.channel, msg.ts)
         outbox.run_for(deps, esc_id)
     return IngestResult(True, "escalated" if opened else "updated", esc_id, opened)
+
+
+def _agent_summary(msg: Inbound) -> dict[str, Any] | None:
+    summary = parse_agent_summary(msg.ai_summary)
+    return summary.to_dict() if summary is not None else None
 
 
 def _note_unmapped(deps: Deps, channel: str) -> None:

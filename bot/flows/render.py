@@ -6,8 +6,8 @@ from sqlmodel import Session
 
 from bot.cards import CardView, TranscriptLine
 from bot.deps import Deps
-from bot.domain.model import Account, FiredTrigger
-from bot.flows import accounts
+from bot.domain.model import Account
+from bot.flows import accounts, summaries
 from storage import repo
 from storage.db import read_scope
 from storage.models import Conversation, Escalation
@@ -47,6 +47,8 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         and (ended is None or m.sent_at <= ended)
     ]
     book = deps.policy.messages.books.get(esc.language)
+    redact = deps.policy.redactor
+    triggers = summaries.stored_triggers(esc, redact)
     return CardView(
         escalation_id=esc.id,
         status=esc.status,
@@ -57,9 +59,9 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         account_name=account.name or esc.account_id,
         customer=conv.customer_id,
         opened_at=esc.opened_at,
-        triggers=[FiredTrigger.from_dict(t) for t in esc.triggers],
+        triggers=triggers,
         transcript=[
-            TranscriptLine(role=m.role, author=m.author, text=m.text, at=m.sent_at) for m in msgs[-8:]
+            TranscriptLine(role=m.role, author=m.author, text=redact(m.text), at=m.sent_at) for m in msgs[-8:]
         ],
         total_messages=len(msgs),
         permalink=conv.permalink,
@@ -71,11 +73,13 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         extra=dict(account.extra),
         missing=[str(m) for m in missing],
         sentiment=numeric[-1] if numeric else None,
+        sentiments=numeric,
+        summary=summaries.card_summary(esc, msgs, triggers, account, redact),
         claimed_by=esc.claimed_by,
         claimed_at=esc.claimed_at,
         resolved_by=esc.resolved_by,
         resolved_at=esc.resolved_at,
-        resolution_note=esc.resolution_note,
+        resolution_note=redact(esc.resolution_note),
         sla_note=esc.sla_note,
         prefer_agent=esc.prefer_agent,
         language=book.name if book is not None else "",

@@ -438,6 +438,46 @@ class SlackDriver:
             payload["container"]["thread_ts"] = msg["thread_ts"]
         return payload
 
+    def click_in_view(
+        self, user: str, view_id: str, action_id: str, *, timestamp: int | None = None
+    ) -> httpx.Response:
+        """``user`` clicks the button ``action_id`` inside an open modal: a block_actions request whose
+        container is the view (Slack sends the view, with its id and hash, instead of a message)."""
+        view = self.slack.view(view_id)
+        if view is None:
+            raise KeyError(f"no view {view_id!r} in FakeSlack")
+        blocks = view.get("blocks") or []
+        found = self._find_element(blocks, action_id)
+        if found is None:
+            raise KeyError(f"view {view_id} has no element with action_id {action_id!r}")
+        index, element = found
+        block_id = blocks[index].get("block_id") or self._generated_block_id(index, blocks[index])
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "type": element.get("type", "button"),
+            "action_ts": self._ts_now(),
+        }
+        if "text" in element:
+            action["text"] = copy.deepcopy(element["text"])
+        if element.get("value") is not None:
+            action["value"] = element["value"]
+        team = self.slack.team()
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": self._user_fields(user),
+            "api_app_id": self.slack.app_id,
+            "token": self.verification_token,
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": self.slack.new_trigger_id(user),
+            "team": {"id": team["id"], "domain": team["domain"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": view,
+            "actions": [action],
+        }
+        return self.post_form({"payload": json.dumps(payload)}, timestamp=timestamp)
+
     @staticmethod
     def _input_elements(view: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         out: dict[tuple[str, str], dict[str, Any]] = {}

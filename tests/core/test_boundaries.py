@@ -14,9 +14,19 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE = [
     *sorted((ROOT / "bot" / "domain").rglob("*.py")),
     ROOT / "bot" / "cards.py",
+    ROOT / "bot" / "mrkdwn.py",
+    ROOT / "bot" / "card_summary.py",
+    ROOT / "bot" / "transcript.py",
     *sorted((ROOT / "bot" / "customer_messages").rglob("*.py")),
 ]
-PURE_BOT_MODULES = ("bot.domain", "bot.cards", "bot.customer_messages")
+PURE_BOT_MODULES = (
+    "bot.domain",
+    "bot.cards",
+    "bot.customer_messages",
+    "bot.mrkdwn",
+    "bot.card_summary",
+    "bot.transcript",
+)
 ALLOWED_THIRD_PARTY = {"vaderSentiment", "rapidfuzz", "holidays", "numpy"}  # pure computation, no I/O
 HANDLER_FORBIDDEN = {"sqlmodel", "sqlalchemy", "storage", "httpx"}
 # Production code that may start the local stand-ins: `baton simulate`, `baton demo`, and the module

@@ -207,7 +207,9 @@ def test_resolve_with_a_note_and_release(world):
     [esc] = escalations(world)
     assert esc.status == "resolved" and esc.resolution_note == "Refunded the duplicate charge."
     body = json.dumps(world.slack.message(esc.card_channel, esc.card_ts)["blocks"])
-    assert "Resolved" in body and "actions" not in body
+    assert "Resolved" in body
+    assert not any(a.value in body for a in (Action.CLAIM, Action.RESOLVE, Action.RELEASE))
+    assert Action.TRANSCRIPT.value in body  # the transcript stays one click away
 
 
 def test_ignores_own_bot_other_bots_and_non_content_subtypes(world):
