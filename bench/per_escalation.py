@@ -28,6 +28,7 @@ from sqlalchemy import event  # noqa: E402
 
 from bot.clock import VirtualClock  # noqa: E402
 from bot.sandbox.world import World  # noqa: E402
+from storage.db import READ_ONLY  # noqa: E402
 
 TEXT = "This isn't working. I want to talk to a real person please ({n})"
 
@@ -40,8 +41,14 @@ def run(count: int, db_url: str) -> dict[str, Any]:
     clock = VirtualClock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # Monday 10:00 in New York
     with World(clock=clock, accounts=accounts, database_url=db_url) as world:
         slack_port = int(world.slack.base_url.split(":")[2].split("/")[0])
-        begins = [0]
-        event.listen(world.deps.db, "begin", lambda conn: begins.__setitem__(0, begins[0] + 1))
+        begins = [0, 0]  # all transactions, and those that write (on SQLite: take the write lock)
+
+        def counting_begin(conn: Any) -> None:
+            begins[0] += 1
+            if not conn.get_execution_options().get(READ_ONLY, False):
+                begins[1] += 1
+
+        event.listen(world.deps.db, "begin", counting_begin)
         conns = [0]
         real = socket.create_connection
 
@@ -52,16 +59,18 @@ def run(count: int, db_url: str) -> dict[str, Any]:
 
         socket.create_connection = counting  # type: ignore[assignment]
         tx: list[int] = []
+        writes: list[int] = []
         calls: list[int] = []
         new_conns: list[int] = []
         try:
             for i, raw in enumerate(accounts):
                 cust = world.customers[str(raw["id"])]
                 world.settle()
-                b0, c0, n0 = begins[0], len(world.slack.calls), conns[0]
+                b0, w0, c0, n0 = begins[0], begins[1], len(world.slack.calls), conns[0]
                 world.driver.user_says(cust.channel, cust.user, TEXT.format(n=i))
                 world.settle()
                 tx.append(begins[0] - b0)
+                writes.append(begins[1] - w0)
                 calls.append(len(world.slack.calls) - c0)
                 new_conns.append(conns[0] - n0)
         finally:
@@ -72,6 +81,7 @@ def run(count: int, db_url: str) -> dict[str, Any]:
     return {
         "escalations": count,
         "transactions_per_escalation": statistics.median(tx),
+        "write_transactions_per_escalation": statistics.median(writes),
         "slack_calls_per_escalation": statistics.median(calls),
         "new_slack_connections_per_escalation": statistics.median(new_conns),
         "slack_methods_last_escalation": methods,

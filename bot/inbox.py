@@ -35,7 +35,7 @@ from bot.executor import TrackingExecutor
 from bot.intake import Kind, Lane, SlackRequest
 from bot.spool import Spool
 from storage import inbox as store
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import InboxItem
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,7 @@ class _Lane:
                     return
                 free = self.size - self._inflight
                 self._inflight += free  # reserved before leasing, so "idle" never misses a leased item
+                self._woken = False  # this lease sees every item stored so far; a wake from now on leases again
             try:
                 items = self.inbox.lease(self.lane, free)
             except SQLAlchemyError as exc:
@@ -171,9 +172,10 @@ class _Lane:
                 self._inflight -= free - len(items)
                 self._cond.notify_all()
                 if len(items) < free:
-                    if not self._woken:
-                        self._cond.wait(self.inbox.config.poll_seconds)
-                    self._woken = False
+                    # Nothing more is due here: wait for a new item (wake), or poll for other instances'
+                    # items and expired leases. A worker finishing frees a slot but adds no work, so it
+                    # does not cost another lease (on SQLite every lease takes the write lock).
+                    self._cond.wait_for(lambda: self._woken or self._stopped, self.inbox.config.poll_seconds)
 
     def stop(self) -> None:
         with self._cond:
@@ -230,7 +232,7 @@ class Inbox:
         while time.monotonic() < deadline:
             busy = not all(lane.idle for lane in self.lanes.values()) or not self._fallback.wait_idle(0)
             if not busy and not self.spool.active:
-                with session_scope(self.db) as session:
+                with read_scope(self.db) as session:
                     if store.due_count(session, self.clock.now()) == 0:
                         return True
             self._stopped.wait(0.005)
@@ -311,6 +313,9 @@ class Inbox:
 
     def lease(self, lane: Lane, limit: int) -> list[InboxItem]:
         now = self.clock.now()
+        with read_scope(self.db) as session:  # most polls find nothing: find out without a write lock
+            if not store.has_due(session, str(lane), now):
+                return []
         with session_scope(self.db) as session:
             return store.lease(session, str(lane), now, now + self.config.lease, limit)
 

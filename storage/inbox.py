@@ -97,6 +97,12 @@ def next_available(session: Session) -> datetime | None:
     return session.exec(select(func.min(InboxItem.available_at)).where(_PENDING)).one()
 
 
+def has_due(session: Session, lane: str, now: datetime) -> bool:
+    """Whether any item of `lane` may be taken now (a read: the partial index answers it)."""
+    query = select(InboxItem.id).where(_PENDING, InboxItem.lane == lane, col(InboxItem.available_at) <= now)
+    return session.exec(query.limit(1)).first() is not None
+
+
 def due_count(session: Session, now: datetime) -> int:
     return int(
         session.exec(

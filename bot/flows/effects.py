@@ -20,7 +20,7 @@ from bot.flows import render, slack_post, wait
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.slack_lookups import internal_channel, permalink, user_name
 from storage import repo
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import RESOLVED, Escalation, TimelineKind
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,9 @@ log = logging.getLogger(__name__)
 
 def _post_card(deps: Deps, job: Job) -> None:
     esc_id = job.esc_id
-    # Three short transactions: read, render, record (with the item's completion). Slack and the CRM
-    # are asked between them.
-    with session_scope(deps.db) as session:
+    # Three short transactions: read, render (both read-only: no write lock on SQLite), record (with
+    # the item's completion). Slack and the CRM are asked between them.
+    with read_scope(deps.db) as session:
         esc, conv = repo.escalation_with_conversation(session, esc_id)
         if esc.card_ts:
             return  # already posted (a retried effect)
@@ -43,7 +43,7 @@ def _post_card(deps: Deps, job: Job) -> None:
     channel = internal_channel(deps, wanted)
     new_link = "" if link else permalink(deps, conv_channel, thread)
     account = render.account_for(deps, conv_channel, account_id)
-    with session_scope(deps.db) as session:
+    with read_scope(deps.db) as session:
         row = session.get(Escalation, esc_id)
         assert row is not None
         version = row.card_version
@@ -146,7 +146,7 @@ def post_in_customer_thread(
 
 def _notify_customer(deps: Deps, job: Job) -> None:
     esc_id = job.esc_id
-    with session_scope(deps.db) as session:
+    with read_scope(deps.db) as session:
         esc, conv = repo.escalation_with_conversation(session, esc_id)
         if esc.customer_notified_at is not None or esc.status == RESOLVED:
             return  # told already, or resolved before Slack took the message: nothing to announce
@@ -160,7 +160,7 @@ def _notify_customer(deps: Deps, job: Job) -> None:
 def _notify_claimed(deps: Deps, job: Job) -> None:
     payload = job.payload
     name = user_name(deps, str(payload.get("user", "")))
-    with session_scope(deps.db) as session:
+    with read_scope(deps.db) as session:
         esc = session.get(Escalation, job.esc_id)
         language = esc.language if esc is not None else ""
     text = deps.policy.messages.claimed(language, agent=name, team=str(payload.get("team", "support")))
