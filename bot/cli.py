@@ -190,6 +190,7 @@ COMMANDS: tuple[Callable[[Subparsers], None] | str, ...] = (
     _add_simulate,
     _add_check,
     "bot.commands.backtest",
+    "bot.commands.helpdesk_import",
     "bot.commands.report",
     "bot.commands.train",
     "bot.commands.explain",
