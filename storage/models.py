@@ -76,7 +76,11 @@ class Conversation(SQLModel, table=True):
     """A customer conversation: a Slack thread in a customer channel, or an ingested helpdesk thread."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("source", "channel", "thread_ts", name="uq_conversation_thread"),)
+    __table_args__ = (
+        UniqueConstraint("source", "channel", "thread_ts", name="uq_conversation_thread"),
+        # Reports count the conversations watched in a period from this index alone.
+        Index("ix_conversations_watched", "last_message_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=32)  # slack | ingest
@@ -87,7 +91,7 @@ class Conversation(SQLModel, table=True):
     customer_team: str = Field(default="", max_length=64)  # their Slack team (Slack Connect)
     permalink: str = Field(default="", max_length=500)  # link to the conversation, fetched once
     created_at: datetime = _utc(nullable=False)
-    last_message_at: datetime = _utc(nullable=False, index=True)
+    last_message_at: datetime = _utc(nullable=False)
 
 
 class Message(SQLModel, table=True):
@@ -107,6 +111,26 @@ class Message(SQLModel, table=True):
     analysis: dict[str, Any] = _json(dict)  # the engine's per-message features: analysed once
     # The AI agent's own summary sent with this message (bot.domain.summary.Summary.to_dict()), if any.
     ai_summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+REPORT_COLUMNS = (
+    "opened_at",
+    "team",
+    "urgency",
+    "tier",
+    "category",
+    "language",
+    "primary_trigger",
+    "needed",
+    "claimed_at",
+    "resolved_at",
+    "first_customer_at",
+    "tte_s",
+    "pickup_s",
+    "pickup_business_s",
+    "handle_s",
+    "csat",
+)
 
 
 class Escalation(SQLModel, table=True):
@@ -129,8 +153,9 @@ class Escalation(SQLModel, table=True):
         ),
         # Expected wait: recent pickups of one team.
         Index("ix_escalations_team_opened", "team", "opened_at"),
-        # Reports read one period of escalations.
-        Index("ix_escalations_opened", "opened_at"),
+        # Reports read one period of escalations from this index alone (SQLite: a covering index;
+        # PostgreSQL: an index-only scan), never the wide rows: every column a report query reads.
+        Index("ix_escalations_report", *REPORT_COLUMNS),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -166,6 +191,13 @@ class Escalation(SQLModel, table=True):
     csat_at: datetime | None = _utc()
     csat_by: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     csat_asked_at: datetime | None = _utc()
+    # Durations in seconds, stored when they happen so reports aggregate plain numbers in SQL
+    # (bot.domain.report_tally.Durations): time to escalation at opening, pickup (wall clock and the
+    # team's business hours) at claim, handle time at resolve. A report fills in any that are missing.
+    tte_s: float | None = Field(default=None)
+    pickup_s: float | None = Field(default=None)
+    pickup_business_s: float | None = Field(default=None)
+    handle_s: float | None = Field(default=None)
 
     card_channel: str = Field(default="", max_length=64)
     card_ts: str = Field(default="", max_length=64)

@@ -282,6 +282,9 @@ def release(session: Session, esc_id: int, user: str, now: datetime, next_step_a
             status=OPEN,
             claimed_by="",
             claimed_at=None,
+            pickup_s=None,  # report durations: a new claim records its own
+            pickup_business_s=None,
+            handle_s=None,
             chain_started_at=now,
             steps_done=0,
             next_step_at=next_step_at,

@@ -230,6 +230,11 @@ class EscalationRow:
     resolved: float | None
     needed: str  # "" (no answer), yes, no, partly
     csat: int | None = None
+    # Stored when they happen (report_tally.Durations); None: computed here from the times above.
+    tte_s: float | None = None
+    pickup_s: float | None = None
+    pickup_business_s: float | None = None
+    handle_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,34 +297,40 @@ def compute(
 ) -> Figures:
     """All figures for the escalations opened in `period` (rows are those escalations)."""
     end = period.end.timestamp()
+    start = period.start.timestamp()
     clocks: dict[str, BusinessClock] = {}
-    span_start = min((r.opened for r in rows), default=end)
-    span_end = max([end, *(r.claimed for r in rows if r.claimed is not None)])
 
     def biz(team: str, a: float, b: float) -> float:
         clock = clocks.get(team)
         if clock is None:
-            clock = clocks[team] = BusinessClock(targets.hours(team), span_start, span_end)
+            clock = clocks[team] = BusinessClock(targets.hours(team), start, end)
         return clock.seconds(a, b)
 
-    tte = [r.opened - r.first_customer for r in rows if r.first_customer is not None and r.first_customer <= r.opened]
+    tte: list[float] = []
     pickup: list[float] = []
     pickup_b: list[float] = []
     handle: list[float] = []
     sla_due = sla_met = abandoned = resolved = answered = needed = 0
     scores: list[int] = []
     for r in rows:
+        if r.tte_s is not None:
+            if r.tte_s >= 0:
+                tte.append(r.tte_s)
+        elif r.first_customer is not None and r.first_customer <= r.opened:
+            tte.append(r.opened - r.first_customer)
         target = targets.pickup(r.team, r.urgency)
         business = targets.business(r.team)
         if r.claimed is not None:
-            wall = r.claimed - r.opened
-            in_hours = biz(r.team, r.opened, r.claimed)
+            wall = r.pickup_s if r.pickup_s is not None else r.claimed - r.opened
+            in_hours = (
+                r.pickup_business_s if r.pickup_business_s is not None else biz(r.team, r.opened, r.claimed)
+            )
             pickup.append(wall)
             pickup_b.append(in_hours)
             sla_due += 1
             sla_met += (in_hours if business else wall) <= target
             if r.resolved is not None:
-                handle.append(r.resolved - r.claimed)
+                handle.append(r.handle_s if r.handle_s is not None else r.resolved - r.claimed)
         else:
             waited = biz(r.team, r.opened, end) if business else end - r.opened
             sla_due += waited > target
@@ -360,7 +371,7 @@ def _per_day(rows: Sequence[EscalationRow], period: Period) -> tuple[tuple[str, 
         if 0 <= i < ndays:
             counts[i] += 1
             if r.claimed is not None:
-                waits[i].append(r.claimed - r.opened)
+                waits[i].append(r.pickup_s if r.pickup_s is not None else r.claimed - r.opened)
     return tuple(
         ((first + timedelta(days=i)).isoformat(), counts[i], quantiles(waits[i]).p90) for i in range(ndays)
     )

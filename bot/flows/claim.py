@@ -8,7 +8,7 @@ from bot import cards, metrics
 from bot.deps import Deps
 from bot.domain.handoff import HandoffState
 from bot.domain.report import Needed
-from bot.flows import handoff, outbox, sla
+from bot.flows import durations, handoff, outbox, sla
 from bot.flows.outbox import EffectKind, unique
 from storage import repo
 from storage.db import session_scope
@@ -46,6 +46,7 @@ def claim(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
                 return ClickResult(False, f"Already claimed by {who}.")
             return ClickResult(False, "This escalation is already resolved.")
         repo.log(session, esc_id, now, TimelineKind.CLAIMED, actor=user, via="button")
+        durations.record(deps, esc)
         metrics.claimed(team=esc.team, opened_at=esc.opened_at, at=now)
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
         outbox.enqueue(
@@ -110,6 +111,7 @@ def resolve(
         outbox.enqueue(session, esc_id, EffectKind.NOTIFY_RESOLVED, now)
         esc = session.get(Escalation, esc_id)
         assert esc is not None
+        durations.record(deps, esc)
         handoff.queue_webhook(session, deps, esc, HandoffState.AI, now)
         sla.on_stop(session, deps, esc_id, now)
     outbox.run_for(deps, esc_id)

@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
 from bot.domain.model import Account, Decision, FiredTrigger
-from bot.flows import handoff, outbox, sla
+from bot.flows import durations, handoff, outbox, sla
 from bot.flows.outbox import EffectKind
 from storage import repo
 from storage.models import OPEN, RESOLVED, Conversation, Escalation, TimelineKind
@@ -65,6 +65,7 @@ def open_or_grow(
             model_version=decision.model_version,
             policy_version=deps.policy.engine.policy_fingerprint,
         )
+        durations.record(deps, esc)
         inserted = repo.insert_escalation(session, esc)
         if inserted is not None:
             assert inserted.id is not None
@@ -179,6 +180,8 @@ def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now
     if not repo.claim(session, esc.id, user, now):
         return False
     repo.log(session, esc.id, now, TimelineKind.CLAIMED, actor=user, via="thread reply")
+    esc.claimed_at = now  # as the UPDATE set it
+    durations.record(deps, esc)
     outbox.enqueue(session, esc.id, EffectKind.UPDATE_CARD, now, key=outbox.unique())
     sla.on_stop(session, deps, esc.id, now)
     return True

@@ -1,32 +1,49 @@
 """`/escalations report` and `baton report`: one period's figures against the period before.
 
-Reads rows with two queries per period (storage/report_repo.py), computes in the pure core
-(bot/domain/report.py), renders with bot/report_cards.py, charts with bot/chart.py.
+The database counts and computes percentiles (storage/report_repo.py); the pure core rolls the
+fine groups up and assembles the figures (bot/domain/report_tally.py); bot/domain/report.py's
+`compute` over every row is the reference. Rendered by bot/report_cards.py, charted by bot/chart.py.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.chart import escalations_chart
 from bot.deps import Deps
+from bot.domain.model import URGENCIES
 from bot.domain.report import (
     Breakdown,
     EscalationRow,
     Figures,
     Group,
     Period,
+    Quantiles,
     Targets,
     breakdown,
     compute,
     parse_period,
     parse_report_args,
+)
+from bot.domain.report_tally import (
+    METRICS,
+    Tally,
+    Unclaimed,
+    durations,
+    figures_of,
+    group_codes,
+    grouped_quantiles,
+    roll_up,
+    settle_unclaimed,
+    shown_key,
 )
 from bot.domain.sla_targets import DEFAULT_SLA
 from bot.policy import Policy
@@ -94,14 +111,168 @@ def rows_of(raw: list[tuple]) -> list[EscalationRow]:
             claimed=r[9],
             resolved=r[10],
             needed=r[11],
+            tte_s=r[12],
+            pickup_s=r[13],
+            pickup_business_s=r[14],
+            handle_s=r[15],
         )
         for r in raw
     ]
 
 
+def sla_sql(policy: Policy) -> report_repo.SlaSql:
+    """The policy's pickup targets as plain data for the report's SQL (the same as `targets_of`)."""
+    targets = [
+        (name, urgency, team.sla.pickup_for(urgency).total_seconds())
+        for name, team in policy.teams.items()
+        for urgency in URGENCIES
+    ]
+    return report_repo.SlaSql(
+        targets=targets,
+        default={u: DEFAULT_SLA.pickup_for(u).total_seconds() for u in URGENCIES},
+        other=DEFAULT_SLA.pickup_for("").total_seconds(),
+        business_teams={name: team.sla.business_hours for name, team in policy.teams.items()},
+        business=DEFAULT_SLA.business_hours,
+    )
+
+
+def fill_durations(session: Session, *, period: Period, targets: Targets) -> int:
+    """Store the durations of the period's escalations that lack them (claimed before migration 0009,
+    or written by code that does not record them); business hours from the current policy."""
+    stale = report_repo.stale_rows(session, period.start, period.end)
+    report_repo.set_durations(
+        session,
+        [
+            (i, durations(opened=o, first_customer=f, claimed=c, resolved=r, hours=targets.hours(team)))
+            for i, team, o, f, c, r in stale
+        ],
+    )
+    return len(stale)
+
+
+@dataclass(frozen=True)
+class _Computed:
+    figures: Figures
+    groups: tuple[Group, ...]
+    triggers: tuple[Group, ...]
+
+
+def _compute_sql(
+    session: Session,
+    *,
+    period: Period,
+    watched: int,
+    by: Breakdown | None,
+    targets: Targets,
+    sla: report_repo.SlaSql,
+    detail: bool,
+) -> _Computed:
+    """One period's figures from the database's aggregates (and, with `detail`, the per-day series,
+    the breakdown and the trigger table)."""
+    key_by = by.value if by and detail else None
+    fine_rows = report_repo.tallies(session, period.start, period.end, by=key_by, sla=sla, detail=detail)
+    if any(r[-1] for r in fine_rows):
+        fill_durations(session, period=period, targets=targets)
+        fine_rows = report_repo.tallies(session, period.start, period.end, by=key_by, sla=sla, detail=detail)
+    fine: dict[tuple[str, str, str], Tally] = {
+        (k, t, d): Tally(*r[: len(report_repo.TALLY_FIELDS) - 1]) for k, t, d, *r in fine_rows
+    }
+    unclaimed = [
+        Unclaimed(key=k, trigger=t, day=d, team=team, urgency=u, opened=o, resolved=bool(res))
+        for k, t, d, team, u, o, res in report_repo.unclaimed(
+            session, period.start, period.end, by=key_by, detail=detail
+        )
+    ]
+    for key, extra in settle_unclaimed(
+        unclaimed, start=period.start.timestamp(), end=period.end.timestamp(), targets=targets
+    ).items():
+        fine.setdefault(key, Tally()).add(extra)
+    q = _quantiles(session, period=period, by=key_by, detail=detail)
+    empty: dict[str, Quantiles] = {}
+    total = roll_up(fine, lambda k: "").get("", Tally())
+    per_day: tuple[tuple[str, int, float | None], ...] = ()
+    if detail:
+        days = roll_up(fine, lambda k: k[2])
+        first = period.start.astimezone(UTC).date()
+        ndays = (period.end - timedelta(microseconds=1)).astimezone(UTC).date().toordinal() - first.toordinal() + 1
+        per_day = tuple(
+            (
+                day,
+                days[day].escalations if day in days else 0,
+                q.get("day", {}).get(day, empty).get("pickup", Quantiles(None, None, 0)).p90,
+            )
+            for day in ((first + timedelta(days=i)).isoformat() for i in range(ndays))
+        )
+    figures = figures_of(total, watched=watched, q=q.get("all", {}).get("", empty), per_day=per_day)
+    if not detail:
+        return _Computed(figures, (), ())
+
+    def groups(level: str, pick: int) -> tuple[Group, ...]:
+        tallied = roll_up(fine, lambda k: shown_key(k[pick]))
+        qs = q.get(level, {})
+        out = [Group(key, figures_of(t, watched=0, q=qs.get(key, empty))) for key, t in tallied.items()]
+        return tuple(sorted(out, key=lambda g: (-g.figures.escalations, g.key)))
+
+    key_level = "trigger" if key_by == Breakdown.TRIGGER.value else "key"
+    return _Computed(figures, groups(key_level, 0) if key_by else (), groups("trigger", 1))
+
+
+def _quantiles(
+    session: Session, *, period: Period, by: str | None, detail: bool
+) -> dict[str, dict[str, dict[str, Quantiles]]]:
+    """level ("all", "key", "trigger", "day") → shown key → metric → Quantiles."""
+    out: dict[str, dict[str, dict[str, Quantiles]]] = {}
+    if session.connection().dialect.name == "postgresql":
+        for level, raw_key, *vals in report_repo.percentiles(
+            session, period.start, period.end, by=by if detail else None, days=detail
+        ):
+            key = raw_key if level in ("all", "day") else shown_key(raw_key)
+            out.setdefault(level, {})[key] = {
+                m: Quantiles(vals[3 * i + 1], vals[3 * i + 2], int(vals[3 * i])) for i, m in enumerate(METRICS)
+            }
+        return out
+    rows = report_repo.duration_columns(session, period.start, period.end, by=by, detail=detail)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
+    keys, triggers, days = cols[0], cols[1], cols[2]
+    levels: list[tuple[str, Any]] = [("all", None)]
+    if detail:
+        levels.append(("trigger", group_codes([shown_key(t) for t in triggers])))
+        if by:
+            levels.append(("key", group_codes([shown_key(k) for k in keys])))
+    for i, metric in enumerate(METRICS):
+        for level, groups in levels:
+            for key, quant in grouped_quantiles(groups, cols[3 + i]).items():
+                out.setdefault(level, {}).setdefault(key, {})[metric] = quant
+    if detail:
+        pickup = cols[3 + METRICS.index("pickup")]
+        for key, quant in grouped_quantiles(group_codes(list(days)), pickup).items():
+            out.setdefault("day", {}).setdefault(key, {})["pickup"] = quant
+    return out
+
+
 def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | None) -> Report:
+    """The report from the database's aggregates (storage/report_repo.py)."""
+    targets = targets_of(policy)
+    sla = sla_sql(policy)
+    prev = period.previous()
+    with session_scope(db) as session:
+        watched = report_repo.conversations_watched(session, period.start, period.end)
+        prev_watched = report_repo.conversations_watched(session, prev.start, prev.end)
+        now = _compute_sql(session, period=period, watched=watched, by=by, targets=targets, sla=sla, detail=True)
+        before = _compute_sql(
+            session, period=prev, watched=prev_watched, by=None, targets=targets, sla=sla, detail=False
+        )
+    return Report(period, now.figures, before.figures, by, now.groups, now.triggers)
+
+
+def build_report_reference(*, db: Engine, policy: Policy, period: Period, by: Breakdown | None) -> Report:
+    """The same report computed in Python from every row (bot.domain.report.compute): the reference
+    the SQL path is tested against, and the benchmark's point of comparison."""
     targets = targets_of(policy)
     prev = period.previous()
+    with session_scope(db) as session:
+        fill_durations(session, period=period, targets=targets)
+        fill_durations(session, period=prev, targets=targets)
     with session_scope(db) as session:
         rows = rows_of(report_repo.escalation_rows(session, period.start, period.end))
         watched = report_repo.conversations_watched(session, period.start, period.end)

@@ -89,3 +89,28 @@ def test_public_report_goes_to_the_channel(world):
     posted = [m for m in world.slack.bot_messages("C0SUPPORT") if "Escalations, last 30 days" in str(m.get("blocks"))]
     assert len(posted) == 1
     assert "100.0% needed (1 of 1 answered" in str(posted[0]["blocks"])
+
+
+def test_durations_are_stored_when_they_happen_and_a_release_clears_the_pickup(world):
+    esc = _escalate_claim_resolve(world, needed="yes")
+    # Monday 10:00 in New York (the default policy's hours are open then): all within business hours.
+    assert (esc.tte_s, esc.pickup_s, esc.handle_s) == (120.0, 240.0, 1800.0)
+    assert esc.pickup_business_s == 240.0
+
+    cust = world.customers[ACME]
+    world.driver.user_says(cust.channel, cust.user, "Still broken. I need a human now please", thread_ts=None)
+    world.settle()
+    [second] = [e for e in escalations(world) if e.id != esc.id]
+    world.clock.advance(timedelta(minutes=3))
+    world.driver.click(AGENT, second.card_ts, second.card_channel, Action.CLAIM.value)
+    world.settle()
+    world.clock.advance(timedelta(minutes=1))
+    world.driver.click(AGENT, second.card_ts, second.card_channel, Action.RELEASE.value)
+    world.settle()
+    [second] = [e for e in escalations(world) if e.id == second.id]
+    assert second.claimed_at is None and second.pickup_s is None and second.pickup_business_s is None
+    world.clock.advance(timedelta(minutes=6))
+    world.driver.click("U0BOB", second.card_ts, second.card_channel, Action.CLAIM.value)
+    world.settle()
+    [second] = [e for e in escalations(world) if e.id == second.id]
+    assert second.claimed_by == "U0BOB" and second.pickup_s == 600.0  # from the opening to the claim that stuck

@@ -1,0 +1,151 @@
+"""The report's SQL path (counts and percentiles in the database) gives exactly the figures of the
+pure-Python reference (bot.domain.report.compute over every row), on random data, on SQLite and
+PostgreSQL; missing durations are filled in once; claims, releases and resolves record them."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot.domain.report import Breakdown, Period, business_seconds
+from bot.flows import report as report_flow
+from bot.policy import load_policy_text
+from storage.db import make_engine, migrate, session_scope
+from storage.models import Conversation, Escalation
+
+NOW = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)
+POLICY = """
+version: 1
+workspace: {ai_bot_users: [U0AIAGENT]}
+team_defaults:
+  timezone: America/New_York
+  hours: {mon-fri: "09:00-17:00"}
+  holidays: {country: US}
+teams:
+  support:
+    channel: C0SUPPORT
+    categories: [general, technical, account]
+    sla: {pickup: {immediate: 10m, queued: 2h}}
+  billing:
+    channel: C0BILLING
+    categories: [billing]
+    sla: {pickup: 30m, business_hours: false}
+routing: {default_team: support}
+"""
+TEAMS = ("support", "billing", "gone", "")  # "gone": no longer in the policy; "": none recorded
+URGENCIES = ("immediate", "queued", "later")  # "later": not an urgency the targets know
+TRIGGERS = ("human_request", "legal", "repeated_question", "")
+NEEDED = ("", "yes", "no", "partly")
+
+
+@pytest.fixture
+def db(database_url):
+    migrate(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _load(db, seed: int, n: int, *, with_durations: bool) -> None:
+    """n escalations over the 20 days before NOW, some opened seconds before NOW, some claimed after
+    the first period's end; durations stored for some (as the flows do), missing for the others."""
+    rng = random.Random(seed)
+    policy = load_policy_text(POLICY)
+    convs, escs = [], []
+    for i in range(n):
+        opened = NOW - timedelta(seconds=rng.choice([rng.uniform(0, 20 * 86400), rng.uniform(0, 3600)]))
+        opened = opened.replace(microsecond=rng.randrange(0, 1_000_000, 1000))  # milliseconds, as julianday keeps
+        first = opened - timedelta(seconds=rng.uniform(-60, 900)) if rng.random() < 0.9 else None
+        claimed = opened + timedelta(seconds=rng.expovariate(1 / 1800)) if rng.random() < 0.8 else None
+        if claimed is not None and claimed > NOW:
+            claimed = None
+        resolved = None
+        if rng.random() < 0.7:
+            base = claimed or opened
+            resolved = base + timedelta(seconds=rng.expovariate(1 / 3600))
+            if resolved > NOW:
+                resolved = None
+        team = rng.choice(TEAMS)
+        convs.append(
+            dict(id=i + 1, source="slack", channel="C1", thread_ts=f"{i}.0", account_id=f"a{i % 7}",
+                 created_at=first or opened, last_message_at=resolved or opened)
+        )
+        row = dict(
+            id=i + 1, conversation_id=i + 1, account_id=f"a{i % 7}", tier=rng.choice(("enterprise", "self-serve")),
+            status="resolved" if resolved else ("claimed" if claimed else "open"), urgency=rng.choice(URGENCIES),
+            category=rng.choice(("billing", "general")), team=team, triggers=[], chain=[], opened_at=opened,
+            claimed_at=claimed, claimed_by="U1" if claimed else "", resolved_at=resolved,
+            primary_trigger=rng.choice(TRIGGERS), first_customer_at=first, needed=rng.choice(NEEDED) if resolved else "",
+            language=rng.choice(("en", "de")),
+            tte_s=None, pickup_s=None, pickup_business_s=None, handle_s=None,
+        )
+        if with_durations and rng.random() < 0.7:
+            hours = policy.teams[team].hours if team in policy.teams else None
+            row.update(
+                tte_s=(opened - first).total_seconds() if first else None,
+                pickup_s=(claimed - opened).total_seconds() if claimed else None,
+                pickup_business_s=business_seconds(hours, opened, claimed) if claimed else None,
+                handle_s=(resolved - claimed).total_seconds() if claimed and resolved else None,
+            )
+        escs.append(row)
+    with db.begin() as conn:
+        conn.execute(insert(Conversation), convs)
+        conn.execute(insert(Escalation), escs)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("by", [None, Breakdown.TEAM, Breakdown.TRIGGER, Breakdown.SEGMENT])
+def test_sql_figures_equal_the_python_reference(db, seed, by):
+    _load(db, seed, 400, with_durations=True)
+    policy = load_policy_text(POLICY)
+    period = Period(NOW - timedelta(days=7), NOW + timedelta(microseconds=1), "last 7 days")
+    reference = report_flow.build_report_reference(db=db, policy=policy, period=period, by=by)
+    sql = report_flow.build_report(db=db, policy=policy, period=period, by=by)
+    assert reference.figures.escalations > 50 and reference.previous.escalations > 50
+    assert sql.to_dict() == reference.to_dict()
+    f = sql.figures
+    assert f.pickup.n and f.pickup_business.n and f.handle.n and f.time_to_escalation.n
+    assert 0 < f.sla.num < f.sla.den and 0 < f.abandoned.num < f.abandoned.den
+    assert len(f.per_day) == 8  # a 7-day period that does not start at midnight touches 8 days
+
+
+def test_missing_durations_are_filled_in_once(db):
+    _load(db, 3, 200, with_durations=False)
+    policy = load_policy_text(POLICY)
+    period = Period(NOW - timedelta(days=7), NOW + timedelta(microseconds=1), "last 7 days")
+    first = report_flow.build_report(db=db, policy=policy, period=period, by=Breakdown.TEAM)
+    with session_scope(db) as s:
+        missing = s.exec(
+            select(Escalation.id).where(Escalation.claimed_at.is_not(None), Escalation.pickup_s.is_(None))  # type: ignore[union-attr]
+        ).all()
+        stored = s.get(Escalation, 1)
+    # Only the two periods read were filled in; what they hold agrees with the timestamps.
+    assert all(
+        e.opened_at < period.previous().start for e in _escalations(db, [m[0] for m in missing])
+    )
+    assert stored is not None
+    if stored.claimed_at is not None and stored.opened_at >= period.previous().start:
+        assert stored.pickup_s == pytest.approx((stored.claimed_at - stored.opened_at).total_seconds())
+    again = report_flow.build_report(db=db, policy=policy, period=period, by=Breakdown.TEAM)
+    assert again.to_dict() == first.to_dict()
+    assert report_flow.build_report_reference(db=db, policy=policy, period=period, by=Breakdown.TEAM).to_dict() == first.to_dict()
+
+
+def _escalations(db, ids: list[int]) -> list[Escalation]:
+    with session_scope(db) as s:
+        return [e for i in ids if (e := s.get(Escalation, i)) is not None]
+
+
+def test_an_empty_period_and_a_single_escalation(db):
+    policy = load_policy_text(POLICY)
+    period = Period(NOW - timedelta(days=30), NOW, "last 30 days")
+    empty = report_flow.build_report(db=db, policy=policy, period=period, by=Breakdown.TEAM)
+    assert empty.to_dict() == report_flow.build_report_reference(db=db, policy=policy, period=period, by=Breakdown.TEAM).to_dict()
+    assert empty.figures.escalations == 0 and empty.figures.pickup.p50 is None and len(empty.figures.per_day) == 31
+    _load(db, 4, 1, with_durations=True)
+    one = report_flow.build_report(db=db, policy=policy, period=period, by=Breakdown.TEAM)
+    assert one.figures.escalations == 1
+    assert one.to_dict() == report_flow.build_report_reference(db=db, policy=policy, period=period, by=Breakdown.TEAM).to_dict()
