@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import TextClause, bindparam, select, text
@@ -110,7 +110,7 @@ def _groups(dialect: str, by: str | None, detail: bool) -> tuple[str, str]:
     return f"{_key(by)} AS k, primary_trigger AS t, {_DAY[dialect]} AS d", " GROUP BY 1, 2, 3"
 
 
-TALLY_FIELDS = ("escalations", "resolved", "answered", "needed", "claimed", "sla_met", "stale")
+TALLY_FIELDS = ("escalations", "resolved", "answered", "needed", "claimed", "sla_met", "csat_sum", "csat_n", "stale")
 
 
 def tallies(
@@ -128,7 +128,8 @@ def tallies(
         f"SELECT {keys}, count(*), count(resolved_at),"
         " sum(CASE WHEN needed <> '' THEN 1 ELSE 0 END),"
         " sum(CASE WHEN needed IN ('yes', 'partly') THEN 1 ELSE 0 END),"
-        f" count(claimed_at), sum({met}), sum(CASE WHEN {_STALE} THEN 1 ELSE 0 END)"
+        f" count(claimed_at), sum({met}), coalesce(sum(csat), 0), count(csat),"
+        f" sum(CASE WHEN {_STALE} THEN 1 ELSE 0 END)"
         f"{_RANGE}{group_by}"
     )
     return [tuple(r) for r in conn.execute(_range(stmt), params) if r[3]]
@@ -165,11 +166,22 @@ def duration_columns(
 ) -> list[tuple[Any, ...]]:
     """SQLite: (key, trigger, day, tte, pickup, pickup_business, handle) of every escalation of the
     period, each duration NULL when it does not count (METRIC_SQL); keys "" without `detail`."""
-    conn = session.connection()
     metrics = ", ".join(METRIC_SQL.values())
     keys, _ = _groups("sqlite", by, detail)
-    stmt = text(f"SELECT {keys}, {metrics}{_RANGE}")
-    return list(conn.execute(_range(stmt), {"start": start, "end": end}).all())
+    sql = f"SELECT {keys}, {metrics}{_RANGE.replace(':start', '?').replace(':end', '?')}"
+    # Straight from the driver: tens of thousands of plain tuples, no result-row objects.
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    cursor = raw.execute(sql, (_sqlite_time(start), _sqlite_time(end)))
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _sqlite_time(at: datetime) -> str:
+    """A UTC instant as SQLite stores it (SQLAlchemy's DateTime text: naive UTC, microseconds)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def unclaimed(
@@ -219,7 +231,7 @@ def _rows_sql(dialect: str) -> TextClause:
     return _range(
         text(
             f"SELECT id, {opened}, team, tier, category, language, urgency, primary_trigger, {first},"
-            f" {claimed}, {resolved}, needed, tte_s, pickup_s, pickup_business_s, handle_s{_RANGE}"
+            f" {claimed}, {resolved}, needed, tte_s, pickup_s, pickup_business_s, handle_s, csat{_RANGE}"
             " ORDER BY opened_at"
         )
     )
@@ -234,7 +246,7 @@ _WATCHED = _range(
 def escalation_rows(session: Session, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
     """The reference's rows: escalations opened in [start, end), oldest first: (id, opened, team, tier,
     category, language, urgency, trigger, first_customer, claimed, resolved, needed, tte_s, pickup_s,
-    pickup_business_s, handle_s), times in epoch seconds or None."""
+    pickup_business_s, handle_s, csat), times in epoch seconds or None."""
     conn = session.connection()
     stmt = _ROWS[_dialect(conn)]
     return [tuple(r) for r in conn.execute(stmt, {"start": start, "end": end})]

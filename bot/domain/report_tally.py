@@ -174,11 +174,16 @@ __all__ = [
 ]
 
 
-def group_codes(keys: Sequence[str]) -> tuple[list[str], npt.NDArray[np.int64]]:
-    """Distinct keys (in order of first appearance) and each row's index into them."""
+def group_codes(
+    keys: Sequence[str], show: Callable[[str], str] = str
+) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """Distinct keys as shown (`show`, in order of first appearance) and each row's index into them."""
     index: dict[str, int] = {}
-    codes = [index.setdefault(k, len(index)) for k in keys]
-    return list(index), np.array(codes, dtype=np.int64)
+    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
+    names = [show(k) for k in index]
+    if len(set(names)) < len(names):  # two raw keys shown alike ("" and "(none)"): one group
+        return group_codes([show(k) for k in keys])
+    return names, codes
 
 
 def grouped_quantiles(

@@ -115,6 +115,7 @@ def rows_of(raw: list[tuple]) -> list[EscalationRow]:
             pickup_s=r[13],
             pickup_business_s=r[14],
             handle_s=r[15],
+            csat=r[16],
         )
         for r in raw
     ]
@@ -175,7 +176,7 @@ def _compute_sql(
         fill_durations(session, period=period, targets=targets)
         fine_rows = report_repo.tallies(session, period.start, period.end, by=key_by, sla=sla, detail=detail)
     fine: dict[tuple[str, str, str], Tally] = {
-        (k, t, d): Tally(*r[: len(report_repo.TALLY_FIELDS) - 1]) for k, t, d, *r in fine_rows
+        (k, t, d): Tally(**dict(zip(report_repo.TALLY_FIELDS[:-1], r, strict=False))) for k, t, d, *r in fine_rows
     }
     unclaimed = [
         Unclaimed(key=k, trigger=t, day=d, team=team, urgency=u, opened=o, resolved=bool(res))
@@ -236,16 +237,16 @@ def _quantiles(
     keys, triggers, days = cols[0], cols[1], cols[2]
     levels: list[tuple[str, Any]] = [("all", None)]
     if detail:
-        levels.append(("trigger", group_codes([shown_key(t) for t in triggers])))
+        levels.append(("trigger", group_codes(triggers, shown_key)))
         if by:
-            levels.append(("key", group_codes([shown_key(k) for k in keys])))
+            levels.append(("key", group_codes(keys, shown_key)))
     for i, metric in enumerate(METRICS):
         for level, groups in levels:
             for key, quant in grouped_quantiles(groups, cols[3 + i]).items():
                 out.setdefault(level, {}).setdefault(key, {})[metric] = quant
     if detail:
         pickup = cols[3 + METRICS.index("pickup")]
-        for key, quant in grouped_quantiles(group_codes(list(days)), pickup).items():
+        for key, quant in grouped_quantiles(group_codes(days), pickup).items():
             out.setdefault("day", {}).setdefault(key, {})["pickup"] = quant
     return out
 
