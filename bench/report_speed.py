@@ -12,7 +12,7 @@ machine is shared, so each time comes with the CPU time this process spent (on S
 includes the database's work; on PostgreSQL the server's is not in it). Nothing passes or fails on
 timing.
 
-With `--keep FILE` on a file loaded before migration 0009, the first report fills in the stored
+With `--keep FILE` on a file loaded before migration 0011, the first report fills in the stored
 durations of the two periods' escalations (timed separately, once).
 """
 

@@ -138,7 +138,7 @@ def sla_sql(policy: Policy) -> report_repo.SlaSql:
 
 
 def fill_durations(session: Session, *, period: Period, targets: Targets) -> int:
-    """Store the durations of the period's escalations that lack them (claimed before migration 0009,
+    """Store the durations of the period's escalations that lack them (claimed before migration 0011,
     or written by code that does not record them); business hours from the current policy."""
     stale = report_repo.stale_rows(session, period.start, period.end)
     report_repo.set_durations(

@@ -1,7 +1,7 @@
 """reports: per-escalation durations stored when they happen, and covering indexes for the report
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 
 The durations (time to escalation, pickup in wall-clock and business hours, handle time) let the
 report aggregate plain numbers in SQL. No backfill here: the business-hours pickup needs the
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
