@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     ai_webhook_url: str = Field(default="", alias="BATON_AI_WEBHOOK_URL")
     ai_webhook_secret: SecretStr = Field(default=SecretStr(""), alias="BATON_AI_WEBHOOK_SECRET")
 
+    # An optional LLM for the card's summary (docs/card.md): an OpenAI-compatible API. Off when empty.
+    llm_url: str = Field(default="", alias="BATON_LLM_URL")  # base URL; Baton posts to /v1/chat/completions
+    llm_api_key: SecretStr = Field(default=SecretStr(""), alias="BATON_LLM_API_KEY")
+    llm_model: str = Field(default="", alias="BATON_LLM_MODEL")
+    llm_deadline_seconds: float = Field(default=8.0, alias="BATON_LLM_DEADLINE_SECONDS", gt=0, le=60)
+
     # Account enrichment
     hubspot_token: SecretStr = SecretStr("")
     hubspot_api_url: str = "https://api.hubapi.com"

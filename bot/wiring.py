@@ -24,6 +24,7 @@ from bot.slack_client import KeepAliveWebClient
 from bot.spool import Spool
 from bot.web import make_wsgi, slack_routes
 from integrations.ai_agent import AiAgentWebhook
+from integrations.llm import LlmSummarizer
 from storage.db import make_engine, migrate
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class Runtime:
 
     def close(self) -> None:
         self.inbox.stop()
+        if self.deps.llm is not None:
+            self.deps.llm.close()
         self.deps.db.dispose()
 
 
@@ -103,6 +106,20 @@ def ai_webhook_from_settings(settings: Settings) -> AiAgentWebhook | None:
     return AiAgentWebhook(httpx.Client(timeout=10.0), settings.ai_webhook_url, secret)
 
 
+def llm_from_settings(settings: Settings) -> LlmSummarizer | None:
+    if not settings.llm_url:
+        return None
+    if not settings.llm_model:
+        raise ValueError("BATON_LLM_URL is set without BATON_LLM_MODEL: name the model to ask (e.g. gpt-4o-mini)")
+    return LlmSummarizer(
+        httpx.Client(),
+        base_url=settings.llm_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key.get_secret_value(),
+        deadline=settings.llm_deadline_seconds,
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -136,6 +153,7 @@ def build(
         oncall_sources=oncall_sources if oncall_sources is not None else {},
         sweep_seconds=settings.sweep_seconds,
         ai_webhook=ai_webhook_from_settings(settings),
+        llm=llm_from_settings(settings),
         effects=EFFECTS,
     )
     app = create_app(deps)

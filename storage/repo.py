@@ -258,6 +258,13 @@ def _card_changed() -> dict[str, Any]:
     return {"card_dirty": True, "card_version": Escalation.card_version + 1}
 
 
+def set_llm_summary(session: Session, esc_id: int, summary: dict[str, Any]) -> None:
+    """Store the summary an LLM wrote; the card shows it at its next render."""
+    session.execute(
+        update(Escalation).where(col(Escalation.id) == esc_id).values(llm_summary=summary, **_card_changed())
+    )
+
+
 def card_changed(esc: Escalation) -> None:
     """The same for a loaded row (the version is incremented in SQL, so concurrent changes all count)."""
     esc.card_dirty = True

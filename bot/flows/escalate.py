@@ -84,6 +84,8 @@ def open_or_grow(
             )
             outbox.enqueue(session, inserted.id, EffectKind.POST_CARD, now)
             outbox.enqueue(session, inserted.id, EffectKind.NOTIFY_CUSTOMER, now)
+            if deps.llm is not None:  # after the card: it is posted with Baton's summary, then improved
+                outbox.enqueue(session, inserted.id, EffectKind.LLM_SUMMARY, now)
             handoff.queue_webhook(session, deps, inserted, HandoffState.HUMAN, now)
             if decision.prefer_agent:  # cooling period: the agent who handled this account last
                 outbox.enqueue(

@@ -51,6 +51,7 @@ class EffectKind(StrEnum):
     OPENING_SUMMARY = "opening_summary"
     NOTIFY_RESOLVED = "notify_resolved"  # tell the customer; hand the thread back to the AI agent
     AI_WEBHOOK = "ai_webhook"  # the AI agent's handoff webhook (docs/ai-handoff.md)
+    LLM_SUMMARY = "llm_summary"  # an LLM writes the card's summary, when one is configured (docs/card.md)
 
 
 class Retry(Exception):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.flows import effects, handoff, notices, paging
+from bot.flows import effects, handoff, notices, paging, summaries
 from bot.flows.outbox import EffectKind, Handler, check_registry
 
 EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
-    {**effects.HANDLERS, **paging.HANDLERS, **notices.HANDLERS, **handoff.HANDLERS}
+    {**effects.HANDLERS, **paging.HANDLERS, **notices.HANDLERS, **handoff.HANDLERS, **summaries.HANDLERS}
 )
 check_registry(EFFECTS)

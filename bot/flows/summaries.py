@@ -2,19 +2,33 @@
 
 The AI agent's own summary wins (the latest one it sent); then an LLM's, when one was written; then
 Baton's own (bot.domain.summary.summarize), written from the stored messages and their analyses.
+
+The LLM (optional, integrations/llm.py) runs as an outbox effect queued when the escalation opens,
+after the card is posted: never in a Slack request, never holding a database transaction. It reads
+the transcript masked as the team's policy says (nothing unmasked leaves for the LLM), and on any
+failure the card simply keeps Baton's own summary.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from bot.deps import Deps
 from bot.domain.model import Account, FiredTrigger
 from bot.domain.summary import Summary, Turn, latest_agent_summary, summarize
 from bot.domain.triggers.analysis import MessageAnalysis
-from storage.models import Escalation, Message
+from bot.flows import outbox
+from bot.flows.outbox import EffectKind, Handler, Job
+from storage import repo
+from storage.db import read_scope, session_scope
+from storage.models import RESOLVED, Conversation, Escalation, Message
+
+log = logging.getLogger(__name__)
 
 Redact = Callable[[str], str]
+SPEAKER = {"customer": "Customer", "ai": "AI agent", "agent": "Agent"}
 
 
 def account_notes(account: Account) -> list[str]:
@@ -92,3 +106,37 @@ def redact_trigger(trigger: FiredTrigger, redact: Redact) -> FiredTrigger:
 
 def stored_triggers(esc: Escalation, redact: Redact) -> list[FiredTrigger]:
     return [redact_trigger(FiredTrigger.from_dict(t), redact) for t in esc.triggers]
+
+
+# ---------------------------------------------------------------- the optional LLM
+
+
+def _llm_summary(deps: Deps, job: Job) -> None:
+    esc_id = job.esc_id
+    redact = deps.policy.redactor
+    with read_scope(deps.db) as session:
+        esc = session.get(Escalation, esc_id)
+        conv = session.get(Conversation, esc.conversation_id) if esc is not None else None
+        msgs = repo.messages_of(session, conv.id) if conv is not None and conv.id is not None else []
+        skip = (
+            deps.llm is None
+            or esc is None
+            or esc.status == RESOLVED
+            or bool(esc.llm_summary)
+            or latest_agent_summary([m.ai_summary for m in msgs if m.role == "ai"]) is not None
+        )
+        lines = [(SPEAKER.get(m.role, m.role), redact(m.text)) for m in msgs]
+    if skip or not lines:
+        return  # the AI agent's own summary wins; nothing to do for a resolved one
+    result = deps.llm.summarize(lines)
+    now = deps.clock.now()
+    if result.summary is None:
+        log.info("escalation %s: no LLM summary (%s); the card keeps Baton's own", esc_id, result.detail)
+        return
+    with session_scope(deps.db) as session:
+        repo.set_llm_summary(session, esc_id, result.summary.to_dict())
+        outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=outbox.unique())
+        job.finish_in(session, now)
+
+
+HANDLERS: dict[EffectKind, Handler] = {EffectKind.LLM_SUMMARY: _llm_summary}

@@ -76,8 +76,10 @@ class World:
         pager_log: str | Path | None = None,
         crm: bool = True,
         ai_webhook: tuple[str, str] | None = None,  # (url, secret) of the AI agent's handoff webhook
+        llm: tuple[str, str, str, float] | None = None,  # (base url, model, key, deadline) of an LLM for summaries
     ) -> None:
         self.ai_webhook = ai_webhook
+        self.llm = llm
         self.clock = clock
         self.pager_log = pager_log
         self._tmp = tempfile.TemporaryDirectory(prefix="baton-world-")  # the database file, the spool
@@ -155,6 +157,10 @@ class World:
             BATON_AI_WEBHOOK_URL=self.ai_webhook[0] if self.ai_webhook else "",
             BATON_AI_WEBHOOK_SECRET=SecretStr(self.ai_webhook[1] if self.ai_webhook else ""),
             BATON_SPOOL_DIR=f"{self._tmp.name}/spool",
+            BATON_LLM_URL=self.llm[0] if self.llm else "",
+            BATON_LLM_MODEL=self.llm[1] if self.llm else "",
+            BATON_LLM_API_KEY=SecretStr(self.llm[2] if self.llm else ""),
+            BATON_LLM_DEADLINE_SECONDS=self.llm[3] if self.llm else 8.0,
         )
         client = KeepAliveWebClient(token=fake.bot_token, base_url=fake.base_url)
         self._slack_client = client
