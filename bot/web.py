@@ -127,6 +127,7 @@ def slack_routes(
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's default of 5 resets bursts of clicks on a busy machine
 
 
 class _QuietHandler(WSGIRequestHandler):
