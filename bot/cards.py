@@ -27,6 +27,22 @@ class Action(StrEnum):
     TRANSCRIPT = "baton_transcript"  # opens the full transcript (bot/transcript.py)
     TRANSCRIPT_OLDER = "baton_transcript_older"  # pages through it inside the modal
     TRANSCRIPT_NEWER = "baton_transcript_newer"
+    REVIEW_NEEDED = "baton_review_needed"  # the monthly review's verdicts (bot/feedback_cards.py)
+    REVIEW_NOT_NEEDED = "baton_review_not_needed"
+
+
+# The customer's satisfaction survey: one button per score, action_id CSAT_ACTION_PREFIX + "1".."5"
+# (action ids are unique within a block), value "<escalation id>:<score>".
+CSAT_ACTION_PREFIX = "baton_csat_"
+CSAT_ACTION_PATTERN = r"^baton_csat_[1-5]$"
+CSAT_BLOCK = "baton_csat"
+# "Should have escalated": the message shortcut (manifest.yml `shortcuts`) and its modal.
+MISSED_SHORTCUT = "baton_should_have_escalated"
+MISSED_MODAL = "baton_missed_modal"
+MISSED_CATEGORY_BLOCK = "missed_category"
+MISSED_CATEGORY_ACTION = "category"
+MISSED_REASON_BLOCK = "missed_reason"
+MISSED_REASON_ACTION = "reason"
 
 
 RESOLVE_MODAL = "baton_resolve_modal"
@@ -160,6 +176,8 @@ class CardView:
     ai_after_handoff: int = 0  # AI agent messages in the thread after Baton told it to stand back
     summary: Summary | None = None  # what the customer wants, what the AI tried... (bot/card_summary.py)
     sentiments: Sequence[float] = ()  # the customer's turns, oldest first: shown as a trajectory
+    csat: int | None = None  # the customer's satisfaction score (1-5) after the resolution
+    csat_asked: bool = False  # the survey was posted
 
 
 def _user(user: str) -> str:
@@ -333,6 +351,10 @@ def build_card(view: CardView) -> dict[str, Any]:
         footer.append(escape(view.sla_note))
     if view.status == "resolved" and view.resolution_note:
         footer.append("Resolution: " + escape(view.resolution_note))
+    if view.csat is not None:
+        footer.append(f"Customer rated {':star:' * view.csat} {view.csat}/5")
+    elif view.csat_asked:
+        footer.append("Satisfaction survey sent, no answer yet")
     if footer:
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(" · ".join(footer), TEXT_LIMIT))]})
     value = str(view.escalation_id)

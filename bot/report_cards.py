@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards import TEXT_LIMIT, cut, escape, fmt_duration
+from bot.domain.csat import HIGH_VALUE, CsatSummary
 from bot.domain.report import Figures, Group, Quantiles, Ratio
 
 MAX_GROUP_LINES = 12
@@ -58,7 +59,7 @@ def headline_lines(f: Figures, prev: Figures | None = None) -> list[str]:
         f"*SLA attainment* {_pct(f.sla)} ({f.sla.num} of {f.sla.den} within the pickup target)"
         + ch(f.sla, p.sla if p else None, False),
         f"*Handle time* {_q(f.handle, p.handle if p else None)}",
-        f"*CSAT* {csat} (response rate {_pct(f.csat_responses)})",
+        f"*CSAT* {csat} (response rate {_pct(f.csat_responses)}: {f.csat_responses.num} of {f.csat_responses.den} surveys answered)",
         f"*Abandoned* {_pct(f.abandoned)} ({f.abandoned.num} of {f.abandoned.den} never picked up)"
         + ch(f.abandoned, p.abandoned if p else None, True),
     ]
@@ -79,6 +80,8 @@ def report_blocks(
     by: str | None,
     groups: tuple[Group, ...],
     triggers: tuple[Group, ...],
+    csat: CsatSummary | None = None,
+    missed: tuple[tuple[str, int], ...] = (),
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": cut(title, 145)}},
@@ -127,6 +130,10 @@ def report_blocks(
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": cut("\n".join(lines), TEXT_LIMIT)}}
         )
+    feedback = feedback_lines(csat, missed)
+    if feedback:
+        blocks.append({"type": "divider"})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut("\n".join(feedback), TEXT_LIMIT)}})
     blocks.append(
         {
             "type": "context",
@@ -139,6 +146,29 @@ def report_blocks(
         }
     )
     return blocks
+
+
+def feedback_lines(csat: CsatSummary | None, missed: tuple[tuple[str, int], ...]) -> list[str]:
+    """CSAT by segment (and whether high-value accounts score above the average), missed escalations."""
+    lines: list[str] = []
+    if csat is not None and csat.overall.asked:
+        lines.append("*CSAT by segment*")
+        for s in csat.segments:
+            avg = "–" if s.average is None else f"{s.average:.2f}"
+            rate = "–" if s.response_rate is None else f"{s.response_rate * 100:.0f}%"
+            lines.append(f"• *{escape(s.segment)}*: {avg} / 5 ({s.answered} of {s.asked} answered, {rate})")
+        verdict = csat.high_value_above_average
+        if verdict is None:
+            lines.append(f"_Too few answers to compare {HIGH_VALUE} accounts with the average._")
+        elif verdict:
+            lines.append(f":white_check_mark: {HIGH_VALUE.capitalize()} accounts score above the average, as they should.")
+        else:
+            lines.append(f":warning: {HIGH_VALUE.capitalize()} accounts do *not* score above the average.")
+    if missed:
+        total = sum(n for _, n in missed)
+        per = " · ".join(f"{escape(c)} {n}" for c, n in missed[:10])
+        lines.append(f"*Missed escalations* (\"Should have escalated\"): {total} — {per}")
+    return lines
 
 
 def report_text(title: str, figures: Figures) -> str:

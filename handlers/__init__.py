@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import actions, commands, events, transcript
+from handlers import actions, commands, events, feedback, transcript
 
 
 def register(app: App, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register(app: App, deps: Deps) -> None:
     actions.register(app, deps)
     commands.register(app, deps)
     transcript.register(app, deps)
+    feedback.register(app, deps)

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.flows.commands import publish_home
+from bot.flows.home import publish_home
 from bot.flows.ingest import Inbound, ingest_message
 from bot.logs import log_context
 

@@ -348,9 +348,13 @@ class ReviewPost(SQLModel, table=True):
     """One posted false-positive review: the sampled escalations and the message that shows them."""
 
     __tablename__ = "review_posts"
+    __table_args__ = (UniqueConstraint("period", name="uq_review_posts_period"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    period: str = Field(max_length=32)  # e.g. 2026-11
+    period: str = Field(max_length=32)  # the review's key: YYYY-MM for the scheduled one, else a unique id
+    label: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})  # "last month"
+    start: datetime | None = _utc()
+    end: datetime | None = _utc()
     escalation_ids: list[int] = _json(list)
     channel: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     ts: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})

@@ -445,6 +445,10 @@ def enqueue(session: Session, item: OutboxItem) -> bool:
     return True
 
 
+def outbox_dedup_exists(session: Session, dedup: str) -> bool:
+    return session.exec(select(OutboxItem.id).where(OutboxItem.dedup == dedup)).first() is not None
+
+
 def lease_outbox(session: Session, item_id: int, now: datetime, lease: timedelta) -> bool:
     """Take an item for `lease`; only one worker wins, and a crashed worker's lease runs out."""
     result = session.execute(

@@ -153,6 +153,13 @@ class CustomerMessages:
     def resolved(self, language: str) -> str:
         return _fill(self.book(language).templates[Template.RESOLVED])
 
+    def csat_question(self, language: str) -> str:
+        """The satisfaction survey's question (the buttons 1-5 come with it)."""
+        return _fill(self.book(language).templates[Template.CSAT_QUESTION])
+
+    def csat_thanks(self, language: str) -> str:
+        return _fill(self.book(language).templates[Template.CSAT_THANKS])
+
     def safety(self, language: str, *, still_on_it: bool = False) -> str:
         """A safety escalation: no wait estimate, no reason; the emergency-help sentence of the policy."""
         book = self.book(language)

@@ -30,6 +30,8 @@ EN = Phrasebook(
         T.CLAIMED: "{agent} from {team} has joined and is reading the conversation now.",
         T.RESOLVED: "Our team has marked this as resolved. If anything else comes up, just reply here, and"
         " if you'd like a person again, say so.",
+        T.CSAT_QUESTION: "How did our team do with your request? Tap a score from 1 (poor) to 5 (excellent).",
+        T.CSAT_THANKS: "Thank you for your feedback!",
         T.SAFETY: "I'm so sorry you're going through this. I'm bringing in a person from our team right"
         " now. They have this whole conversation, so you won't need to explain anything again."
         " {emergency}",
@@ -113,6 +115,8 @@ ES = Phrasebook(
         T.CLAIMED: "{agent}, del equipo {team}, se ha unido y ya está leyendo la conversación.",
         T.RESOLVED: "Hemos marcado esta consulta como resuelta. Si surge cualquier otra cosa, escribe aquí;"
         " y si quieres volver a hablar con una persona, solo tienes que decirlo.",
+        T.CSAT_QUESTION: "¿Qué tal te atendió nuestro equipo? Elige una puntuación de 1 (mal) a 5 (excelente).",
+        T.CSAT_THANKS: "¡Gracias por tu opinión!",
         T.SAFETY: "Siento mucho que estés pasando por esto. Ahora mismo estoy avisando a una persona de"
         " nuestro equipo; tendrá toda esta conversación, así que no tendrás que explicar nada otra vez."
         " {emergency}",
@@ -198,6 +202,8 @@ DE = Phrasebook(
         T.CLAIMED: "{agent} vom Team {team} ist jetzt dabei und liest gerade den Gesprächsverlauf.",
         T.RESOLVED: "Wir haben diese Anfrage als erledigt markiert. Wenn noch etwas ist, schreiben Sie"
         " einfach hier, und wenn Sie wieder mit einer Person sprechen möchten, sagen Sie es einfach.",
+        T.CSAT_QUESTION: "Wie zufrieden waren Sie mit der Hilfe unseres Teams? Wählen Sie eine Bewertung von 1 (schlecht) bis 5 (ausgezeichnet).",
+        T.CSAT_THANKS: "Vielen Dank für Ihre Rückmeldung!",
         T.SAFETY: "Es tut mir sehr leid, dass Sie das gerade durchmachen. Ich hole sofort eine Person aus"
         " unserem Team dazu. Der gesamte Gesprächsverlauf liegt vor, Sie müssen also nichts noch einmal"
         " erklären. {emergency}",
@@ -283,6 +289,8 @@ FR = Phrasebook(
         T.CLAIMED: "{agent}, de l'équipe {team}, vient de rejoindre la conversation et en prend connaissance.",
         T.RESOLVED: "Nous avons marqué cette demande comme résolue. Si vous avez besoin d'autre chose,"
         " écrivez-nous ici\u00a0; et si vous souhaitez de nouveau parler à une personne, dites-le simplement.",
+        T.CSAT_QUESTION: "Comment notre équipe a-t-elle traité votre demande ? Choisissez une note de 1 (mauvais) à 5 (excellent).",
+        T.CSAT_THANKS: "Merci pour votre avis !",
         T.SAFETY: "Nous sommes sincèrement désolés que vous traversiez cela. Je fais appel dès maintenant à"
         " une personne de notre équipe\u00a0; elle aura tout l'historique de la conversation, vous n'aurez"
         " donc rien à réexpliquer. {emergency}",
@@ -368,6 +376,8 @@ PT = Phrasebook(
         T.CLAIMED: "{agent}, da equipe {team}, entrou na conversa e já está lendo tudo.",
         T.RESOLVED: "Marcamos esta solicitação como resolvida. Se precisar de mais alguma coisa, é só"
         " escrever aqui; e se quiser falar com uma pessoa de novo, é só pedir.",
+        T.CSAT_QUESTION: "Como foi o atendimento da nossa equipe? Escolha uma nota de 1 (ruim) a 5 (excelente).",
+        T.CSAT_THANKS: "Obrigado pela sua avaliação!",
         T.SAFETY: "Sinto muito que você esteja passando por isso. Estou chamando agora mesmo uma pessoa da"
         " nossa equipe; ela terá toda esta conversa, então você não vai precisar explicar nada de novo."
         " {emergency}",
@@ -461,6 +471,8 @@ IT = Phrasebook(
         T.CLAIMED: "{agent} del team {team} ora è qui e sta leggendo la conversazione.",
         T.RESOLVED: "Abbiamo segnato questa richiesta come risolta. Se ti serve altro, scrivi pure qui; e se"
         " vuoi di nuovo parlare con una persona, basta dirlo.",
+        T.CSAT_QUESTION: "Come ti ha aiutato il nostro team? Scegli un voto da 1 (scarso) a 5 (eccellente).",
+        T.CSAT_THANKS: "Grazie per il tuo parere!",
         T.SAFETY: "Mi dispiace davvero che tu stia attraversando tutto questo. Sto coinvolgendo subito una"
         " persona del nostro team: avrà tutta questa conversazione, quindi non dovrai spiegare nulla di"
         " nuovo. {emergency}",
@@ -546,6 +558,8 @@ NL = Phrasebook(
         T.CLAIMED: "{agent} van het team {team} is erbij gekomen en leest het gesprek nu door.",
         T.RESOLVED: "We hebben deze vraag als opgelost gemarkeerd. Is er nog iets? Stuur dan gewoon hier een"
         " bericht, en wil je weer een medewerker spreken, laat het ons dan weten.",
+        T.CSAT_QUESTION: "Hoe heeft ons team je geholpen? Kies een score van 1 (slecht) tot 5 (uitstekend).",
+        T.CSAT_THANKS: "Bedankt voor je feedback!",
         T.SAFETY: "Het spijt me echt dat je dit meemaakt. Ik schakel nu meteen een medewerker van ons team"
         " in; die kan dit hele gesprek teruglezen, dus je hoeft niets opnieuw uit te leggen. {emergency}",
         T.SAFETY_STILL_ON_IT: "We zijn je niet vergeten: een medewerker van ons team neemt zo snel mogelijk"

@@ -22,6 +22,8 @@ class Template(StrEnum):
     RESOLVED = "resolved"  # the escalation was resolved: the AI agent may answer again
     SAFETY = "safety"  # a safety escalation opened (no wait estimate; emergency help)
     SAFETY_STILL_ON_IT = "safety_still_on_it"  # nobody has claimed a safety escalation yet
+    CSAT_QUESTION = "csat_question"  # after the resolution: how did we do? (with buttons 1-5)
+    CSAT_THANKS = "csat_thanks"  # replaces the question once the customer has answered
 
 
 # What each template may insert. {reason}: why a person is taking over, a sentence or nothing;
@@ -37,6 +39,8 @@ PLACEHOLDERS: Mapping[Template, tuple[str, ...]] = {
     Template.RESOLVED: (),
     Template.SAFETY: ("emergency",),
     Template.SAFETY_STILL_ON_IT: ("emergency",),
+    Template.CSAT_QUESTION: (),
+    Template.CSAT_THANKS: (),
 }
 
 

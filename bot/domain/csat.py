@@ -17,7 +17,7 @@ in or out of the sample, whichever instance decides and however often it is aske
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -162,3 +162,80 @@ def parse_csat(doc: Mapping[str, Any], teams: Mapping[str, Any]) -> CsatConfig:
             )
         per_segment[str(tier)] = _overrides(body, ("csat", "segments", tier), OVERRIDE_KEYS)
     return CsatConfig(base=base, low_score=low, teams=per_team, segments=per_segment)
+
+
+# ---------------------------------------------------------------- the report's CSAT figures
+
+HIGH_VALUE = "enterprise"  # the segment the report compares with the average
+MIN_ANSWERS_TO_COMPARE = 3
+
+
+@dataclass(frozen=True)
+class SegmentCsat:
+    segment: str
+    asked: int
+    answered: int
+    total: int  # sum of scores
+
+    @property
+    def average(self) -> float | None:
+        return self.total / self.answered if self.answered else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.asked if self.asked else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segment": self.segment,
+            "average": self.average,
+            "answered": self.answered,
+            "asked": self.asked,
+            "response_rate": self.response_rate,
+        }
+
+
+@dataclass(frozen=True)
+class CsatSummary:
+    overall: SegmentCsat
+    segments: tuple[SegmentCsat, ...]
+
+    @property
+    def high_value_above_average(self) -> bool | None:
+        """Do high-value (enterprise) accounts score above the average? None: too few answers to say."""
+        hv = next((s for s in self.segments if s.segment == HIGH_VALUE), None)
+        if (
+            hv is None
+            or hv.answered < MIN_ANSWERS_TO_COMPARE
+            or self.overall.answered < MIN_ANSWERS_TO_COMPARE
+        ):
+            return None
+        assert hv.average is not None and self.overall.average is not None
+        return hv.average > self.overall.average
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.overall.to_dict(),
+            "by_segment": [s.to_dict() for s in self.segments],
+            "high_value_segment": HIGH_VALUE,
+            "high_value_above_average": self.high_value_above_average,
+        }
+
+
+def summarise(rows: Sequence[tuple[str, bool, int | None]]) -> CsatSummary:
+    """From (tier, surveyed?, score or None) per escalation of the period."""
+    acc: dict[str, list[int]] = {}
+    for tier, asked, score in rows:
+        a = acc.setdefault(tier or "(none)", [0, 0, 0])
+        a[0] += bool(asked) or score is not None
+        if score is not None:
+            a[1] += 1
+            a[2] += score
+    segments = tuple(sorted((SegmentCsat(k, *v) for k, v in acc.items()), key=lambda s: s.segment))
+    overall = SegmentCsat(
+        "all",
+        sum(s.asked for s in segments),
+        sum(s.answered for s in segments),
+        sum(s.total for s in segments),
+    )
+    return CsatSummary(overall, segments)

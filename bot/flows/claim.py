@@ -8,9 +8,9 @@ from bot import cards, metrics
 from bot.deps import Deps
 from bot.domain.handoff import HandoffState
 from bot.domain.report import Needed
-from bot.flows import durations, handoff, outbox, sla
+from bot.flows import csat, durations, handoff, outbox, sla
 from bot.flows.outbox import EffectKind, unique
-from storage import repo
+from storage import feedback_repo, repo
 from storage.db import session_scope
 from storage.models import CLAIMED, OPEN, RESOLVED, Escalation, TimelineKind
 
@@ -106,6 +106,7 @@ def resolve(
             return ClickResult(False, "This escalation is already resolved.")
         repo.log(session, esc_id, now, TimelineKind.RESOLVED, actor=user, note=note.strip())
         if needed:
+            feedback_repo.record_verdict(session, esc_id, needed, user, now, via="resolve")
             repo.log(session, esc_id, now, TimelineKind.FEEDBACK, actor=user, needed=needed, reason=reason)
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key="resolved")
         outbox.enqueue(session, esc_id, EffectKind.NOTIFY_RESOLVED, now)
@@ -113,6 +114,7 @@ def resolve(
         assert esc is not None
         durations.record(deps, esc)
         handoff.queue_webhook(session, deps, esc, HandoffState.AI, now)
+        csat.queue_survey(session, deps, esc, now)
         sla.on_stop(session, deps, esc_id, now)
     outbox.run_for(deps, esc_id)
     return ClickResult(True)

@@ -9,6 +9,7 @@ from typing import Any
 from bot import cards
 from bot.deps import Deps
 from bot.flows import report as report_flow
+from bot.flows import review as review_flow
 from bot.flows.oncall import who_is_on_call
 from storage import repo
 from storage.db import read_scope
@@ -21,6 +22,8 @@ HELP = (
     "• `/escalations report [7d|30d|90d|this month|last month] [by team|segment|trigger|category|language] [public]`:"
     " escalation rate, accuracy, pickup, SLA, handle time and CSAT with a chart, sent to you as a DM"
     " (`public`: to this channel)\n"
+    "• `/escalations review [last month|this month|30d]`: the false-positive review, a sample of escalations"
+    " with Needed / Not needed buttons, posted to the managers' channel\n"
     "• `/escalations help`: this message"
 )
 
@@ -89,6 +92,15 @@ def _report(deps: Deps, inv: Invocation) -> dict[str, Any]:
     return {**cards.ephemeral(f":bar_chart: Building the report for {job.period.label}: it arrives in {where} in a moment."), FOLLOW_UP: job.run}
 
 
+def _review(deps: Deps, inv: Invocation) -> dict[str, Any]:
+    try:
+        period, target = review_flow.request(deps, args=inv.args, channel=inv.channel)
+    except ValueError as exc:
+        return cards.ephemeral(f"{exc}\n\nUsage: `/escalations review [last month|this month|30d]`")
+    return cards.ephemeral(f":mag: The false-positive review of {period.label} is posted to <#{target}>.")
+
+
+SUBCOMMANDS["review"] = _review
 SUBCOMMANDS["oncall"] = _oncall
 SUBCOMMANDS["list"] = _list
 SUBCOMMANDS[""] = _list
@@ -106,29 +118,3 @@ def escalations_command(
     if handler is None:
         return cards.ephemeral(f"I don't know `{cards.escape(word)}`.\n{HELP}")
     return handler(deps, Invocation(args=rest.strip(), user=user, channel=channel))
-
-
-def publish_home(deps: Deps, user: str) -> None:
-    """The App Home tab: what is open now, who is on call, and the last 7 days' headline numbers."""
-    week = report_flow.headline(deps, days=7)
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Baton"}},
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": cards.cut(_list_text(deps), cards.TEXT_LIMIT)},
-        },
-        {"type": "divider"},
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": cards.cut(_oncall_text(deps), cards.TEXT_LIMIT)},
-        },
-        {"type": "divider"},
-        {"type": "section", "text": {"type": "mrkdwn", "text": cards.cut(week, cards.TEXT_LIMIT)}},
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": "`/escalations report` for the full report with a chart · `/escalations help` for commands"}
-            ],
-        },
-    ]
-    deps.slack.views_publish(user_id=user, view={"type": "home", "blocks": blocks})

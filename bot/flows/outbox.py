@@ -27,7 +27,7 @@ from bot.deps import Deps
 from bot.logs import log_context
 from integrations import retry
 from storage import repo
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import OutboxItem, TimelineKind
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,13 @@ class EffectKind(StrEnum):
     NOTIFY_RESOLVED = "notify_resolved"  # tell the customer; hand the thread back to the AI agent
     AI_WEBHOOK = "ai_webhook"  # the AI agent's handoff webhook (docs/ai-handoff.md)
     LLM_SUMMARY = "llm_summary"  # an LLM writes the card's summary, when one is configured (docs/card.md)
+    CSAT_SURVEY = "csat_survey"  # the satisfaction survey in the customer's thread (bot/flows/csat.py)
+    CSAT_THANKS = "csat_thanks"  # the answered survey becomes a thank-you
+    CSAT_LOW = "csat_low"  # a low score: the team's manager is told
+    REVIEW = "review"  # the false-positive review posted to the managers' channel (bot/flows/review.py)
+    REVIEW_UPDATE = "review_update"  # a verdict: the review post re-rendered from stored state
+    DRIFT_CHECK = "drift_check"  # the daily escalation-rate check (bot/flows/drift.py)
+    HOME_REFRESH = "home_refresh"  # App Home re-published, debounced (bot/flows/home.py)
 
 
 class Retry(Exception):
@@ -88,6 +95,10 @@ class Job:
 Handler = Callable[[Deps, Job], None]
 
 LEASE = timedelta(seconds=60)
+# App Home: every card change queues a refresh for the end of the current 30-second slot, once per slot
+# (the dedup key), so a burst of claims publishes the Home tab once.
+HOME_DEBOUNCE = timedelta(seconds=30)
+HOME_FOLLOWS = frozenset({EffectKind.POST_CARD, EffectKind.UPDATE_CARD})
 LOUD_AFTER = 12  # attempts: from then on a still-failing effect is logged as an error at every attempt
 DRAIN_ROUNDS = 10  # rounds per call: follow-ups queued by a handler (page -> DM + pager), full batches
 BATCH = 20  # items leased together: each must run within its lease, even behind a slow Slack
@@ -115,7 +126,7 @@ def unique() -> str:
 
 def enqueue(
     session: Session,
-    esc_id: int,
+    esc_id: int | None,
     kind: EffectKind,
     now: datetime,
     key: str = "",
@@ -123,7 +134,9 @@ def enqueue(
     shared: bool = False,
     **payload: object,
 ) -> None:
-    """Queue an effect once per (kind, escalation, key); `shared` makes it once per (kind, key) across escalations."""
+    """Queue an effect once per (kind, escalation, key); `shared` makes it once per (kind, key) across
+    escalations (and `esc_id` may then be None: an effect of no one escalation, e.g. a scheduled review).
+    Any change a card shows (POST_CARD, UPDATE_CARD) also queues one debounced App Home refresh."""
     _queued.count = getattr(_queued, "count", 0) + 1
     repo.enqueue(
         session,
@@ -136,6 +149,26 @@ def enqueue(
             created_at=now,
         ),
     )
+    if kind in HOME_FOLLOWS:
+        slot = int(now.timestamp() // HOME_DEBOUNCE.total_seconds()) + 1
+        due = datetime.fromtimestamp(slot * HOME_DEBOUNCE.total_seconds(), now.tzinfo)
+        enqueue(session, None, EffectKind.HOME_REFRESH, now, key=f"home:{slot}", at=due, shared=True)
+
+
+def enqueue_once(deps: Deps, kind: EffectKind, key: str, now: datetime, **payload: object) -> bool:
+    """A shared effect of no one escalation, queued once per key across instances and restarts (the
+    dedup key is unique): the state of a schedule. Looks first without the write lock, since the
+    sweep asks every tick. True when this call queued it."""
+    dedup = f"{kind}:{key}"
+    with read_scope(deps.db) as session:
+        if repo.outbox_dedup_exists(session, dedup):
+            return False
+    with session_scope(deps.db) as session:
+        _queued.count = getattr(_queued, "count", 0) + 1
+        return repo.enqueue(
+            session,
+            OutboxItem(kind=str(kind), dedup=dedup, payload=dict(payload), next_attempt_at=now, created_at=now),
+        )
 
 
 def _slack_failure(exc: Exception) -> Outcome:

@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.flows import effects, handoff, notices, paging, summaries
+from bot.flows import csat, drift, effects, handoff, home, notices, paging, review, summaries
 from bot.flows.outbox import EffectKind, Handler, check_registry
 
 EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
-    {**effects.HANDLERS, **paging.HANDLERS, **notices.HANDLERS, **handoff.HANDLERS, **summaries.HANDLERS}
+    {
+        **effects.HANDLERS,
+        **paging.HANDLERS,
+        **notices.HANDLERS,
+        **handoff.HANDLERS,
+        **summaries.HANDLERS,
+        **csat.HANDLERS,
+        **review.HANDLERS,
+        **drift.HANDLERS,
+        **home.HANDLERS,
+    }
 )
 check_registry(EFFECTS)

@@ -84,4 +84,6 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         prefer_agent=esc.prefer_agent,
         language=book.name if book is not None else "",
         ai_after_handoff=len(kept_answering),
+        csat=esc.csat,
+        csat_asked=esc.csat_asked_at is not None,
     )

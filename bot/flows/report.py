@@ -8,7 +8,7 @@ fine groups up and assembles the figures (bot/domain/report_tally.py); bot/domai
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot.chart import escalations_chart
 from bot.deps import Deps
+from bot.domain.csat import CsatSummary, summarise
 from bot.domain.model import URGENCIES
 from bot.domain.report import (
     Breakdown,
@@ -27,6 +28,7 @@ from bot.domain.report import (
     Group,
     Period,
     Quantiles,
+    Ratio,
     Targets,
     breakdown,
     compute,
@@ -48,7 +50,7 @@ from bot.domain.report_tally import (
 from bot.domain.sla_targets import DEFAULT_SLA
 from bot.policy import Policy
 from bot.report_cards import headline_lines, report_blocks, report_text
-from storage import report_repo
+from storage import feedback_repo, report_repo
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ class Report:
     by: Breakdown | None
     groups: tuple[Group, ...]
     triggers: tuple[Group, ...]  # per opening trigger: the top ones by volume and by precision
+    csat: CsatSummary | None = None  # surveys by segment (bot/domain/csat.py)
+    missed: tuple[tuple[str, int], ...] = ()  # "Should have escalated" reports per category
 
     def to_dict(self) -> dict[str, Any]:
         def group(g: Group) -> dict[str, Any]:
@@ -78,6 +82,11 @@ class Report:
             "by": self.by.value if self.by else None,
             "groups": [group(g) for g in self.groups],
             "triggers": [group(g) for g in self.triggers],
+            "csat": self.csat.to_dict() if self.csat else None,
+            "missed_escalations": {
+                "total": sum(n for _, n in self.missed),
+                "by_category": [{"category": c, "count": n} for c, n in self.missed],
+            },
         }
 
 
@@ -263,7 +272,19 @@ def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | 
         before = _compute_sql(
             session, period=prev, watched=prev_watched, by=None, targets=targets, sla=sla, detail=False
         )
-    return Report(period, now.figures, before.figures, by, now.groups, now.triggers)
+        surveys = summarise(feedback_repo.csat_rows(session, period.start, period.end))
+        prev_surveys = summarise(feedback_repo.csat_rows(session, prev.start, prev.end))
+        missed = feedback_repo.missed_by_category(session, period.start, period.end)
+    return Report(
+        period,
+        with_csat(now.figures, surveys),
+        with_csat(before.figures, prev_surveys),
+        by,
+        now.groups,
+        now.triggers,
+        surveys,
+        tuple(missed),
+    )
 
 
 def build_report_reference(*, db: Engine, policy: Policy, period: Period, by: Breakdown | None) -> Report:
@@ -279,11 +300,20 @@ def build_report_reference(*, db: Engine, policy: Policy, period: Period, by: Br
         watched = report_repo.conversations_watched(session, period.start, period.end)
         prev_rows = rows_of(report_repo.escalation_rows(session, prev.start, prev.end))
         prev_watched = report_repo.conversations_watched(session, prev.start, prev.end)
-    figures = compute(rows, watched=watched, period=period, targets=targets, daily=True)
-    previous = compute(prev_rows, watched=prev_watched, period=prev, targets=targets)
+        surveys = summarise(feedback_repo.csat_rows(session, period.start, period.end))
+        prev_surveys = summarise(feedback_repo.csat_rows(session, prev.start, prev.end))
+        missed = feedback_repo.missed_by_category(session, period.start, period.end)
+    figures = with_csat(compute(rows, watched=watched, period=period, targets=targets, daily=True), surveys)
+    previous = with_csat(compute(prev_rows, watched=prev_watched, period=prev, targets=targets), prev_surveys)
     groups = breakdown(rows, by, period=period, targets=targets) if by else []
     triggers = breakdown(rows, Breakdown.TRIGGER, period=period, targets=targets)
-    return Report(period, figures, previous, by, tuple(groups), tuple(triggers))
+    return Report(period, figures, previous, by, tuple(groups), tuple(triggers), surveys, tuple(missed))
+
+
+def with_csat(figures: Figures, surveys: CsatSummary) -> Figures:
+    """The headline CSAT: the average score and the share of surveys answered."""
+    o = surveys.overall
+    return replace(figures, csat_avg=o.average, csat_responses=Ratio(o.answered, o.asked))
 
 
 USAGE = (
@@ -334,6 +364,8 @@ def post_report(job: ReportJob) -> None:
         by=job.by.value if job.by else None,
         groups=report.groups,
         triggers=report.triggers,
+        csat=report.csat,
+        missed=report.missed,
     )
     channel = job.channel if job.public else _dm(deps, job.user)
     try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
-from bot.flows import effects, outbox, sla
+from bot.flows import drift, effects, outbox, review, sla
 from storage import inbox, repo
 from storage.db import read_scope, session_scope
 
@@ -39,6 +39,7 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
         report.steps += len(taken)
         if not taken:
             break
+    _schedules(deps, now)
     report.effects = outbox.run_due(deps, now)
     report.cards = _refresh_dirty_cards(deps, now)
     report.pruned = _prune_inbox(deps, now)
@@ -53,6 +54,16 @@ def _prune_inbox(deps: Deps, now: datetime) -> int:
     except Exception as exc:  # housekeeping: the next sweep tries again
         log.warning("inbox prune failed: %s", exc)
         return 0
+
+
+def _schedules(deps: Deps, now: datetime) -> None:
+    """Scheduled work is an outbox row under a key of its own (review:YYYY-MM, drift:YYYY-MM-DD): the
+    first sweep past the due time queues it, every later one (on any instance) finds it queued."""
+    for due in (review.enqueue_due, drift.enqueue_due):
+        try:
+            due(deps, now)
+        except Exception as exc:  # the next sweep asks again
+            log.warning("scheduled %s failed: %s", due.__module__, exc)
 
 
 def _refresh_dirty_cards(deps: Deps, now: datetime) -> int:

@@ -478,6 +478,32 @@ class SlackDriver:
         }
         return self.post_form({"payload": json.dumps(payload)}, timestamp=timestamp)
 
+    def message_shortcut(
+        self, user: str, channel: str, message_ts: str, callback_id: str, *, timestamp: int | None = None
+    ) -> httpx.Response:
+        """``user`` runs the message shortcut ``callback_id`` on a stored message: a message_action request."""
+        msg = self.slack.message(channel, message_ts)
+        if msg is None:
+            raise KeyError(f"no message {message_ts!r} in {channel}")
+        team = self.slack.team()
+        channel_info = self.slack.channel_info(channel)
+        payload = {
+            "type": "message_action",
+            "token": self.verification_token,
+            "action_ts": self._ts_now(),
+            "team": {"id": team["id"], "domain": team["domain"]},
+            "user": self._user_fields(user),
+            "channel": {"id": channel, "name": channel_info.get("name", "directmessage")},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self.slack.new_trigger_id(user),
+            "response_url": self.slack.new_response_url(channel, user, message_ts),
+            "message_ts": message_ts,
+            "message": copy.deepcopy(msg),
+        }
+        return self.post_form({"payload": json.dumps(payload)}, timestamp=timestamp)
+
     @staticmethod
     def _input_elements(view: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         out: dict[tuple[str, str], dict[str, Any]] = {}

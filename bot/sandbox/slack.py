@@ -1248,6 +1248,7 @@ class FakeSlack:
         view = args.get("view")
         self._view_errors(view, "home")
         assert isinstance(view, dict)
+        self._check_slack_files(view)
         current = self._home_views.get(str(user))
         if current is not None and args.get("hash") and args["hash"] != current["hash"]:
             raise SlackError("hash_conflict")
@@ -1256,6 +1257,15 @@ class FakeSlack:
         self._home_views[str(user)] = built
         self._view_users[built["id"]] = str(user)
         return {"view": copy.deepcopy(built)}, {}
+
+    def _check_slack_files(self, view: dict[str, Any]) -> None:
+        """An image block's slack_file must name a file uploaded (and completed) in this workspace."""
+        for block in view.get("blocks") or []:
+            ref = block.get("slack_file") if isinstance(block, dict) and block.get("type") == "image" else None
+            if isinstance(ref, dict) and "id" in ref:
+                record = self._files.get(str(ref["id"]))
+                if record is None or not record["completed"]:
+                    raise SlackError("invalid_arguments", response_metadata={"messages": ["[ERROR] invalid slack_file id"]})
 
     def _m_chat_delete(self, args: dict[str, Any]) -> _Result:
         chan = self._channel_arg(args)

@@ -35,6 +35,8 @@ def every_message(messages: cm.CustomerMessages, lang: str) -> dict[str, str]:
         "resolved": messages.resolved(lang),
         "safety": messages.safety(lang),
         "safety_still_on_it": messages.safety(lang, still_on_it=True),
+        "csat_question": messages.csat_question(lang),
+        "csat_thanks": messages.csat_thanks(lang),
     }
 
 

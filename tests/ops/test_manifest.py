@@ -152,3 +152,14 @@ def test_the_fixture_matches_the_reference():
         assert sorted(
             s.replace("app_mentions.read", "app_mentions:read") for s in ref.get("scopes") or []
         ) == sorted(scopes), event
+
+
+def test_the_message_shortcut_is_declared_with_the_callback_id_baton_listens_for():
+    """"Should have escalated" (message shortcut): Slack sends message_action with the manifest's
+    callback_id; the listener in handlers/feedback.py matches bot.cards.MISSED_SHORTCUT."""
+    from bot.cards import MISSED_SHORTCUT
+
+    [shortcut] = MANIFEST["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == MISSED_SHORTCUT
+    assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 80  # Slack's limits
+    assert "commands" in MANIFEST["oauth_config"]["scopes"]["bot"]  # shortcuts need the commands scope
