@@ -192,6 +192,8 @@ COMMANDS: tuple[Callable[[Subparsers], None] | str, ...] = (
     "bot.commands.backtest",
     "bot.commands.helpdesk_import",
     "bot.commands.report",
+    "bot.commands.gaps",
+    "bot.commands.export",
     "bot.commands.train",
     "bot.commands.explain",
     _add_serve,

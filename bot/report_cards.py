@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.cards import TEXT_LIMIT, cut, escape, fmt_duration
 from bot.domain.csat import HIGH_VALUE, CsatSummary
+from bot.domain.gaps import Topic
 from bot.domain.report import Figures, Group, Quantiles, Ratio
 
 MAX_GROUP_LINES = 12
@@ -174,3 +177,71 @@ def feedback_lines(csat: CsatSummary | None, missed: tuple[tuple[str, int], ...]
 def report_text(title: str, figures: Figures) -> str:
     """The notification fallback."""
     return f"{title}: {figures.escalations} escalations, rate {_pct(figures.rate)}, SLA {_pct(figures.sla)}"
+
+
+MAX_GAP_TOPICS = 10
+
+
+def _trend(now: int, before: int) -> str:
+    if before == 0:
+        return "new" if now else "–"
+    change = now - before
+    if change == 0:
+        return "no change"
+    arrow = ":small_red_triangle:" if change > 0 else ":small_red_triangle_down:"
+    return f"{arrow} {change:+d} ({change / before * 100:+.0f}%)"
+
+
+@dataclass(frozen=True)
+class GapCounts:
+    failed: int  # escalations of the period opened because the AI failed
+    failed_before: int
+    escalations: int  # all escalations of the period
+
+
+def gaps_blocks(*, title: str, topics: Sequence[Topic], counts: GapCounts) -> list[dict[str, Any]]:
+    """The knowledge gaps: one section per topic, largest first."""
+    gaps = counts
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": cut(title, 145)}}]
+    if not topics:
+        text = (
+            "No knowledge gaps: no escalation in this period was opened because the AI failed "
+            f"(low confidence, repeated questions, \u201cthat didn't help\u201d). {gaps.escalations} escalation"
+            f"{'s' if gaps.escalations != 1 else ''} in all."
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        return blocks
+    summary = (
+        f"*{gaps.failed}* of {gaps.escalations} escalations were opened because the AI failed"
+        f" ({_trend(gaps.failed, gaps.failed_before)} vs the period before). Topics by volume:"
+    )
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": summary}})
+    for i, t in enumerate(topics[:MAX_GAP_TOPICS], 1):
+        examples = "\n".join(f"> {escape(e)}" for e in t.examples)
+        why = ", ".join(f"{escape(k)} ×{n}" for k, n in t.triggers[:3])
+        text = (
+            f"*{i}. {escape(cut(t.label, 150))}*\n{t.count} escalation{'s' if t.count != 1 else ''}"
+            f" · {_trend(t.count, t.previous)} vs before · {why}\n{examples}"
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(text, TEXT_LIMIT)}})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Grouped by meaning with Baton's judgment model. Export them for the AI's"
+                    " training with `baton export resolved --since 30d`.",
+                }
+            ],
+        }
+    )
+    return blocks
+
+
+def gaps_text(title: str, topics: Sequence[Topic], counts: GapCounts) -> str:
+    """The notification fallback, and the command line's plain text."""
+    lines = [f"{title}: {counts.failed} of {counts.escalations} escalations opened because the AI failed"]
+    for i, t in enumerate(topics, 1):
+        lines.append(f"{i}. {t.label} — {t.count} ({_trend(t.count, t.previous)} vs before)")
+    return "\n".join(lines)

@@ -6,27 +6,32 @@ detector is the AI agent's low confidence, a repeated question, many turns witho
 "that didn't help" (failed attempts), or it is the default `not_helping` phrases ("this is not
 helping"). `ai_failure_triggers` picks those trigger ids out of a policy's triggers.
 
-Grouping by meaning uses the judgment model's representation of a message (`Prediction.vector`:
-hashed word and character n-grams plus the model's label probabilities, L2-normalised): a question
-joins the topic whose centroid is most similar (cosine >= SIMILARITY), otherwise it starts a new
-one. Questions are taken oldest first (ties by id), so the same history always gives the same topics.
-The representation is lexical: paraphrases that share no words ("invite a teammate" / "add a user")
-can land in different topics.
+Grouping by meaning uses the judgment model's representation of a message: its TF-IDF features
+(words, word pairs and character 2-5-grams, accents folded, weighted by the model's IDF:
+bot/domain/nlu/features.py), folded by signed hashing into MEANING_DIM dimensions and normalised,
+with personal data taken out first so an email address does not make two questions look alike. A
+question joins the topic whose centroid is most similar (cosine >= SIMILARITY), otherwise it starts
+a new one. Questions are taken oldest first (ties by id), so the same history always gives the same
+topics. The representation is lexical: paraphrases that share no words ("invite a teammate" / "add
+a user") can land in different topics; typos and inflections ("invoice", "invoices") do not.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.domain.nlu.features import tfidf, unit_buckets
 from bot.domain.triggers.spec import DetectorKind, Family, TriggerSpec
 
-SIMILARITY = 0.55  # cosine to a topic's centroid (docs/reports.md: measured on paraphrase pairs)
+SIMILARITY = 0.22  # cosine to a topic's centroid; paraphrases measure 0.24-0.47, other topics under 0.2
+MEANING_DIM = 2048
 MAX_EXAMPLES = 3
 MAX_QUESTION_CHARS = 300
 AI_FAILURE_DETECTORS = frozenset(
@@ -82,6 +87,20 @@ class Topic:
             "triggers": dict(self.triggers),
             "escalation_ids": self.escalation_ids,
         }
+
+
+_MASK = re.compile(r"\[(?:email|phone|secret|card ending \d{4}|card|[a-z ]{1,20})\]")
+
+
+def meaning_vector(text: str, idf: npt.NDArray[np.float32], redact: Callable[[str], str]) -> tuple[float, ...]:
+    """What a question asks, as a unit vector of MEANING_DIM (see the module's docstring)."""
+    clean = _MASK.sub(" ", redact(text))
+    idx, vals = tfidf(unit_buckets(clean), idf)
+    out = np.zeros(MEANING_DIM, dtype=np.float64)
+    signs = np.where((idx // MEANING_DIM) % 2 == 0, 1.0, -1.0)
+    np.add.at(out, idx % MEANING_DIM, signs * vals)
+    norm = float(np.linalg.norm(out))
+    return tuple((out / norm).tolist()) if norm > 0 else ()
 
 
 def _unit(v: Sequence[float]) -> npt.NDArray[np.float64]:
@@ -170,5 +189,6 @@ __all__ = [
     "Topic",
     "ai_failure_triggers",
     "cluster",
+    "meaning_vector",
     "topics",
 ]

@@ -8,6 +8,8 @@ from typing import Any
 
 from bot import cards
 from bot.deps import Deps
+from bot.domain.report import parse_period
+from bot.flows import gaps as gaps_flow
 from bot.flows import report as report_flow
 from bot.flows import review as review_flow
 from bot.flows.oncall import who_is_on_call
@@ -24,6 +26,8 @@ HELP = (
     " (`public`: to this channel)\n"
     "• `/escalations review [last month|this month|30d]`: the false-positive review, a sample of escalations"
     " with Needed / Not needed buttons, posted to the managers' channel\n"
+    "• `/escalations gaps [7d|30d|90d|this month|last month]`: the topics that escalated most because the AI"
+    " failed (low confidence, repeated questions, \u201cthat didn't help\u201d), with the trend and examples\n"
     "• `/escalations help`: this message"
 )
 
@@ -101,10 +105,20 @@ def _review(deps: Deps, inv: Invocation) -> dict[str, Any]:
 
 
 SUBCOMMANDS["review"] = _review
+def _gaps(deps: Deps, inv: Invocation) -> dict[str, Any]:
+    """Knowledge gaps of a period (answered through response_url, so the grouping can take a moment)."""
+    try:
+        period = parse_period(inv.args or "30d", deps.clock.now(), report_flow.report_timezone(deps.policy))
+    except ValueError as exc:
+        return cards.ephemeral(f"{exc}\n\n{gaps_flow.USAGE}")
+    return gaps_flow.gaps_answer(gaps_flow.knowledge_gaps(db=deps.db, policy=deps.policy, period=period))
+
+
 SUBCOMMANDS["oncall"] = _oncall
 SUBCOMMANDS["list"] = _list
 SUBCOMMANDS[""] = _list
 SUBCOMMANDS["report"] = _report
+SUBCOMMANDS["gaps"] = _gaps
 SUBCOMMANDS["help"] = lambda deps, _: cards.ephemeral(HELP)
 
 

@@ -340,12 +340,12 @@ class ReportJob:
 def report_job(deps: Deps, *, args: str, user: str, channel: str) -> ReportJob:
     """Parse `/escalations report ...`; a ValueError says what is wrong with the words."""
     period_text, by, public = parse_report_args(args)
-    tz = _report_timezone(deps.policy)
+    tz = report_timezone(deps.policy)
     period = parse_period(period_text or "30d", deps.clock.now(), tz)
     return ReportJob(deps, period, by, user, channel, public and bool(channel))
 
 
-def _report_timezone(policy: Policy) -> ZoneInfo | None:
+def report_timezone(policy: Policy) -> ZoneInfo | None:
     """Calendar months in the default team's time zone."""
     team = policy.teams.get(policy.default_team)
     return team.hours.tz if team is not None and team.hours is not None else None

@@ -1,0 +1,93 @@
+"""`baton export resolved|conversations`: the learning loop's files (JSON Lines).
+
+    baton export resolved --since 30d [-o FILE]        what humans resolved, for the AI agent's training
+    baton export conversations --since 30d [-o FILE]   Baton's conversations as `baton backtest` input
+
+resolved: one object per escalation a person resolved in the period: the customer's question, the
+  AI's answers before the handoff, the agent's answers, the resolution note, labels (category,
+  urgency, segment, team, language, triggers) and the resolver's "Was a human needed?" with reason.
+  Emails, phone numbers, card numbers and tokens are masked in every text, whatever the policy says.
+conversations: one conversation per line with its messages, labelled where a person said what should
+  have happened ("Was a human needed?", "Should have escalated"); masked as the policy's
+  `redaction` says (--no-redact keeps the texts). Backtest a policy change on your own history:
+      baton export conversations --since 90d -o history.jsonl && baton backtest history.jsonl --policy new.yaml
+
+Reads DATABASE_URL (or --db) and BATON_POLICY (or --policy). `--since` takes 7d, 30d, 90d, any Nd,
+"this month" or "last month".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from importlib import import_module
+from typing import IO, Any
+
+from bot.domain.report import parse_period
+
+KINDS = ("resolved", "conversations")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "export",
+        help="JSON Lines of human-resolved escalations (redacted, for the AI's training) or of conversations (backtest input)",
+        description=__doc__.split("\n", 2)[2] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("what", choices=KINDS, help="resolved escalations or conversations")
+    p.add_argument("--since", default="30d", help="7d, 30d, 90d, any Nd, 'this month' or 'last month'")
+    p.add_argument("-o", "--output", default="-", help="the file to write (default: standard output)")
+    p.add_argument("--no-redact", action="store_true", help="conversations: keep the texts as they are")
+    p.add_argument("--policy", default=None, help="policy YAML (default: BATON_POLICY)")
+    p.add_argument("--db", default=None, help="database URL (default: DATABASE_URL)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = import_module("bot.settings").Settings()
+    policy_mod = import_module("bot.policy")
+    flows = import_module("bot.flows.export")
+    db_mod = import_module("storage.db")
+    if args.no_redact and args.what == "resolved":
+        print("error: --no-redact is for conversations; the resolved export is always masked", file=sys.stderr)
+        return 2
+    try:
+        period = parse_period(args.since, datetime.now(UTC))
+    except ValueError as exc:
+        print(f"error: --since {exc}", file=sys.stderr)
+        return 2
+    try:
+        policy = policy_mod.load_policy(args.policy or settings.baton_policy or None)
+    except policy_mod.PolicyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    url = args.db or settings.database_url
+    engine = db_mod.make_engine(url)
+    out: IO[str] = sys.stdout
+    try:
+        db_mod.migrate(url)
+        if args.what == "resolved":
+            records = flows.export_resolved(db=engine, start=period.start, end=period.end)
+        else:
+            records = flows.export_conversations(
+                db=engine, policy=policy, start=period.start, end=period.end, redact=not args.no_redact
+            )
+        if args.output != "-":
+            out = open(args.output, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed below
+        n = 0
+        for record in records:
+            out.write(flows.jsonl(record) + "\n")
+            n += 1
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        engine.dispose()
+    where = args.output if args.output != "-" else "standard output"
+    print(f"{n} {'escalations' if args.what == 'resolved' else 'conversations'} ({period.label}) written to {where}", file=sys.stderr)
+    return 0
