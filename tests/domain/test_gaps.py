@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.domain.gaps import GapQuestion, ai_failure_triggers, cluster, meaning_vector, topics
 from bot.domain.nlu import load_classifier
-from bot.policy import load_policy
 from bot.flows.gaps import EVERYTHING
+from bot.policy import load_policy
 
 IDF = load_classifier().weights.idf  # type: ignore[attr-defined]
 
