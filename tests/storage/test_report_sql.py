@@ -110,7 +110,7 @@ def test_sql_figures_equal_the_python_reference(db, seed, by):
     f = sql.figures
     assert f.pickup.n and f.pickup_business.n and f.handle.n and f.time_to_escalation.n
     assert 0 < f.sla.num < f.sla.den and 0 < f.abandoned.num < f.abandoned.den
-    assert f.csat_avg is not None and 0 < f.csat_responses.num < f.csat_responses.den
+    assert f.csat_avg is not None  # (the headline CSAT is the surveys': bot/domain/csat.py)
     assert len(f.per_day) == 8  # a 7-day period that does not start at midnight touches 8 days
 
 
