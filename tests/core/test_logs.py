@@ -205,6 +205,7 @@ def test_serve_logs_json_with_event_and_escalation_ids_and_no_secret(tmp_path: P
     opened = [r for r in records if "opened" in r["message"] and r["logger"] == "bot.flows.ingest"]
     assert opened and opened[0]["escalation_id"] >= 1 and opened[0]["event_id"]
     unmapped = [r for r in records if "C0RANDOM is not a customer channel" in r["message"]]
-    assert len(unmapped) == 1 and unmapped[0]["level"] == "INFO"
+    # said once per worker process (gunicorn runs two here; the inbox lets either take a message)
+    assert 1 <= len(unmapped) <= 2 and all(r["level"] == "INFO" for r in unmapped)
     for secret in (BOT_TOKEN, SIGNING, PD_KEY):
         assert secret not in err
