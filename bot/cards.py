@@ -29,6 +29,11 @@ class Action(StrEnum):
     TRANSCRIPT_NEWER = "baton_transcript_newer"
     REVIEW_NEEDED = "baton_review_needed"  # the monthly review's verdicts (bot/feedback_cards.py)
     REVIEW_NOT_NEEDED = "baton_review_not_needed"
+    TAKE_OVER = "baton_take_over"
+    HAND_OFF = "baton_hand_off"
+    ADD_NOTE = "baton_add_note"
+    REOPEN = "baton_reopen"
+    SNOOZE = "baton_snooze"
 
 
 # The customer's satisfaction survey: one button per score, action_id CSAT_ACTION_PREFIX + "1".."5"
@@ -43,6 +48,23 @@ MISSED_CATEGORY_BLOCK = "missed_category"
 MISSED_CATEGORY_ACTION = "category"
 MISSED_REASON_BLOCK = "missed_reason"
 MISSED_REASON_ACTION = "reason"
+
+
+
+# The card's actions block: block_id "esc_<id>@<team>", so a click says which team's card it came from
+# (a card left behind by a hand-off cannot claim for the old team). bot/card_modals.py builds the modals.
+CARD_BLOCK_PREFIX = "esc_"
+HANDOFF_MODAL = "baton_handoff_modal"
+HANDOFF_TEAM_BLOCK = "team"
+HANDOFF_TEAM_ACTION = "team"
+HANDOFF_NOTE_BLOCK = "handoff_note"
+HANDOFF_NOTE_ACTION = "note"
+NOTE_MODAL = "baton_note_modal"
+NOTE_BLOCK = "internal_note"
+NOTE_ACTION = "note"
+SNOOZE_MODAL = "baton_snooze_modal"
+SNOOZE_UNTIL_BLOCK = "until"
+SNOOZE_UNTIL_ACTION = "until"
 
 
 RESOLVE_MODAL = "baton_resolve_modal"
@@ -89,7 +111,9 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text or " ", "emoji": True}
 
 
-def _button(label: str, action: Action, value: str, style: str | None = None) -> dict[str, Any]:
+def _button(
+    label: str, action: Action, value: str, style: str | None = None, confirm: dict[str, Any] | None = None
+) -> dict[str, Any]:
     b: dict[str, Any] = {
         "type": "button",
         "text": _plain(cut(label, BUTTON_TEXT_LIMIT)),
@@ -98,7 +122,21 @@ def _button(label: str, action: Action, value: str, style: str | None = None) ->
     }
     if style:
         b["style"] = style
+    if confirm:
+        b["confirm"] = confirm
     return b
+
+
+TAKE_OVER_CONFIRM = {
+    "title": {"type": "plain_text", "text": "Take over?"},
+    "text": {
+        "type": "plain_text",
+        "text": "Someone else has claimed this escalation. Take it over? They get a message saying you did,"
+        " and the timeline records it.",
+    },
+    "confirm": {"type": "plain_text", "text": "Take over"},
+    "deny": {"type": "plain_text", "text": "Cancel"},
+}
 
 
 def quote(text: str, limit: int) -> str:
@@ -178,6 +216,14 @@ class CardView:
     sentiments: Sequence[float] = ()  # the customer's turns, oldest first: shown as a trajectory
     csat: int | None = None  # the customer's satisfaction score (1-5) after the resolution
     csat_asked: bool = False  # the survey was posted
+    handed_from: str = ""  # the team it was handed over from (the last hand-off), its author and note
+    handed_by: str = ""
+    handoff_note: str = ""
+    handed_to: str = ""  # set only on the card left behind in the old team's channel
+    snoozed_until: datetime | None = None
+    snoozed_by: str = ""
+    notes: int = 0  # internal notes (each one is a reply in the card's thread)
+    reopenable: bool = False  # resolved, within the policy's reopen window
 
 
 def _user(user: str) -> str:
@@ -196,13 +242,22 @@ def card_text(view: CardView) -> str:
         "open": "waiting for a human",
         "claimed": f"claimed by {_user(view.claimed_by)}",
         "resolved": "resolved",
+        "snoozed": "snoozed",
     }
+    if view.handed_to:
+        state[view.status] = f"handed to team {escape(view.handed_to)}"
     head = f"{view.urgency.capitalize()} escalation ({view.category}) for {escape(view.account_name or view.account_id)}"
     reason = view.triggers[0].reason if view.triggers else ""
     return cut(f"{head}: {escape(reason)} — {state.get(view.status, view.status)}", FALLBACK_LIMIT)
 
 
 def _status_line(view: CardView) -> str:
+    if view.handed_to:
+        by = f" by {_user(view.handed_by)}" if view.handed_by else ""
+        return f":arrow_right: *Handed to team {escape(view.handed_to)}*{by}"
+    if view.status == "snoozed":
+        by = f" by {_user(view.snoozed_by)}" if view.snoozed_by else ""
+        return f":zzz: *Snoozed*{by} until {fmt_time(view.snoozed_until)}"
     if view.status == "resolved":
         by = f" by {_user(view.resolved_by)}" if view.resolved_by else ""
         return f":white_check_mark: *Resolved*{by} at {fmt_time(view.resolved_at)}"
@@ -301,6 +356,18 @@ def build_card(view: CardView) -> dict[str, Any]:
     if view.language:
         writes = f":speech_balloon: Customer writes in *{escape(view.language)}*"
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(writes, TEXT_LIMIT))]})
+    if view.handed_from and not view.handed_to:
+        moved = f":leftwards_arrow_with_hook: Handed over from team *{escape(view.handed_from)}*"
+        if view.handed_by:
+            moved += f" by {_user(view.handed_by)}"
+        if view.handoff_note:
+            moved += f": “{escape(cut(view.handoff_note, 1500))}”"
+        blocks.append({"type": "context", "elements": [_mrkdwn(cut(moved, TEXT_LIMIT))]})
+    if view.notes:
+        n = view.notes
+        blocks.append(
+            {"type": "context", "elements": [_mrkdwn(f":memo: {n} internal note{'s' if n > 1 else ''} in the thread")]}
+        )
     if view.prefer_agent:
         handled = f":leftwards_arrow_with_hook: Previously handled by {_user(view.prefer_agent)}"
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(handled, TEXT_LIMIT))]})
@@ -355,87 +422,55 @@ def build_card(view: CardView) -> dict[str, Any]:
         footer.append(f"Customer rated {':star:' * view.csat} {view.csat}/5")
     elif view.csat_asked:
         footer.append("Satisfaction survey sent, no answer yet")
+    if view.handed_to and view.handoff_note:
+        footer.append("Hand-off note: " + escape(view.handoff_note))
     if footer:
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(" · ".join(footer), TEXT_LIMIT))]})
-    value = str(view.escalation_id)
-    transcript = _button("Transcript", Action.TRANSCRIPT, value)
-    if view.status == "open":
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"esc_{value}",
-                "elements": [_button("Claim", Action.CLAIM, value, "primary"), transcript],
-            }
-        )
-    elif view.status == "claimed":
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"esc_{value}",
-                "elements": [
-                    _button("Resolve", Action.RESOLVE, value, "primary"),
-                    _button("Release", Action.RELEASE, value),
-                    transcript,
-                ],
-            }
-        )
-    else:
-        blocks.append({"type": "actions", "block_id": f"esc_{value}", "elements": [transcript]})
+    buttons = _buttons(view)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": card_block_id(view.escalation_id, view.team), "elements": buttons})
     assert len(blocks) <= MAX_BLOCKS
     return {"text": card_text(view), "blocks": blocks}
 
 
-def build_resolve_modal(escalation_id: int, account: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": RESOLVE_MODAL,
-        "private_metadata": str(escalation_id),
-        "title": _plain("Resolve escalation"),
-        "submit": _plain("Resolve"),
-        "close": _plain("Cancel"),
-        "blocks": [
-            {
-                "type": "section",
-                "text": _mrkdwn(safe(f"Resolving the escalation for *{account}*.", TEXT_LIMIT)),
-            },
-            {
-                "type": "input",
-                "block_id": RESOLVE_NOTE_BLOCK,
-                "label": _plain("Resolution note"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": RESOLVE_NOTE_ACTION,
-                    "multiline": True,
-                    "max_length": 2000,
-                    "placeholder": _plain("What was the problem, what did you do?"),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": RESOLVE_NEEDED_BLOCK,
-                "label": _plain("Was a human needed?"),
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": RESOLVE_NEEDED_ACTION,
-                    "options": [
-                        {"text": _plain(label), "value": value} for value, label in NEEDED_OPTIONS
-                    ],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": RESOLVE_REASON_BLOCK,
-                "optional": True,
-                "label": _plain("Why? (optional)"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": RESOLVE_REASON_ACTION,
-                    "max_length": 500,
-                    "placeholder": _plain("e.g. the AI had the refund policy wrong"),
-                },
-            },
-        ],
-    }
+def card_block_id(escalation_id: int, team: str) -> str:
+    return cut(f"{CARD_BLOCK_PREFIX}{escalation_id}@{team}", 255)
+
+
+def team_of_block(block_id: str) -> str | None:
+    """The team a card's actions block was rendered for; None for a block without one (older cards)."""
+    if not block_id.startswith(CARD_BLOCK_PREFIX) or "@" not in block_id:
+        return None
+    return block_id.split("@", 1)[1]
+
+
+def _buttons(view: CardView) -> list[dict[str, Any]]:
+    """What can be done on the card in its state (who may do it is checked when it is clicked)."""
+    value = str(view.escalation_id)
+    transcript = _button("Transcript", Action.TRANSCRIPT, value)
+    if view.handed_to:  # the card left behind by a hand-off: it says where it went, and shows what was said
+        return [transcript]
+    hand = _button("Hand to another team", Action.HAND_OFF, value)
+    note = _button("Add note", Action.ADD_NOTE, value)
+    if view.status == "open":
+        out = [_button("Claim", Action.CLAIM, value, "primary"), transcript, hand, note]
+        if view.urgency == "queued":
+            out.append(_button("Snooze", Action.SNOOZE, value))
+        return out
+    if view.status == "snoozed":
+        return [_button("Claim", Action.CLAIM, value, "primary"), transcript, note]
+    if view.status == "claimed":
+        return [
+            _button("Resolve", Action.RESOLVE, value, "primary"),
+            _button("Release", Action.RELEASE, value),
+            transcript,
+            _button("Take over", Action.TAKE_OVER, value, confirm=TAKE_OVER_CONFIRM),
+            hand,
+            note,
+        ]
+    if view.status == "resolved":
+        return [_button("Reopen", Action.REOPEN, value), transcript, note] if view.reopenable else [transcript, note]
+    return [transcript]
 
 
 def ephemeral(text: str) -> dict[str, Any]:

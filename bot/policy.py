@@ -18,6 +18,8 @@ import yaml
 
 from bot.customer_messages import DEFAULT as DEFAULT_MESSAGES
 from bot.customer_messages import CustomerMessages, parse_customer_messages
+from bot.domain.card_actions import DEFAULT as DEFAULT_CARD_ACTIONS
+from bot.domain.card_actions import CardActions, parse_card_actions
 from bot.domain.csat import DEFAULT_CSAT, CsatConfig, parse_csat
 from bot.domain.drift import DEFAULT_DRIFT, DriftConfig, parse_drift
 from bot.domain.errors import PolicyError
@@ -43,6 +45,7 @@ TOP_LEVEL_KEYS = (
     "csat",
     "review",
     "drift",
+    "card_actions",
 )
 
 
@@ -95,6 +98,7 @@ class Policy:
     csat: CsatConfig = DEFAULT_CSAT  # the survey after a resolution (bot/domain/csat.py)
     review: ReviewConfig = DEFAULT_REVIEW  # the monthly false-positive review (bot/domain/review.py)
     drift: DriftConfig = DEFAULT_DRIFT  # the daily escalation-rate check (bot/domain/drift.py)
+    card_actions: CardActions = DEFAULT_CARD_ACTIONS  # reopen window, longest snooze
 
     def team_for(self, category: str) -> Team:
         return self.teams[self.routes.get(category, self.default_team)]
@@ -392,6 +396,7 @@ def build_policy(doc: Any, source: str) -> Policy:
         csat=parse_csat(doc, teams),
         review=parse_review(doc),
         drift=parse_drift(doc),
+        card_actions=parse_card_actions(doc),
     )
 
 

@@ -23,6 +23,7 @@ from bot.cards import (
     RESOLVE_REASON_ACTION,
     RESOLVE_REASON_BLOCK,
     Action,
+    team_of_block,
 )
 from bot.deps import Deps
 from bot.flows import claim as flows
@@ -38,6 +39,14 @@ def _escalation_id(body: dict[str, Any]) -> int | None:
     try:
         return int(body["actions"][0]["value"])
     except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def seen_team(body: dict[str, Any]) -> str | None:
+    """The team of the card that was clicked (its actions block says), None for older cards."""
+    try:
+        return team_of_block(str(body["actions"][0].get("block_id") or ""))
+    except (KeyError, IndexError, TypeError, AttributeError):
         return None
 
 
@@ -87,15 +96,25 @@ def register(app: App, deps: Deps) -> None:
 
         app.action(action.value)(ack=_ack, lazy=[on_click])
 
-    button(Action.CLAIM, flows.claim)
+    def on_claim(body: dict[str, Any], respond: Respond) -> None:
+        esc_id = _escalation_id(body)
+        user, team = _who(body)
+        if esc_id is None:
+            return _tell(respond, NOT_ATTACHED)
+        with log_context(escalation_id=esc_id):
+            result = flows.claim(deps, esc_id, user, team, seen_team=seen_team(body))
+        if not result.ok:
+            _tell(respond, result.message)
+
+    app.action(Action.CLAIM.value)(ack=_ack, lazy=[on_claim])
     button(Action.RELEASE, flows.release)
 
     def on_resolve(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         esc_id = _escalation_id(body)
-        _, team = _who(body)
+        user, team = _who(body)
         if esc_id is None:
             return _tell(respond, NOT_ATTACHED)
-        result, view = flows.resolve_modal(deps, esc_id, team)
+        result, view = flows.resolve_modal(deps, esc_id, user, team)
         if view is None:
             return _tell(respond, result.message)
         try:

@@ -18,7 +18,8 @@ from storage.types import UTCDateTime
 OPEN = "open"
 CLAIMED = "claimed"
 RESOLVED = "resolved"
-ACTIVE_STATUSES = (OPEN, CLAIMED)
+SNOOZED = "snoozed"  # a queued escalation put aside until `snoozed_until` (the sweep wakes it)
+ACTIVE_STATUSES = (OPEN, CLAIMED, SNOOZED)
 
 
 class TimelineKind(StrEnum):
@@ -62,6 +63,15 @@ class TimelineKind(StrEnum):
     AI_WEBHOOK_DELIVERED = "ai_webhook_delivered"
     AI_WEBHOOK_REFUSED = "ai_webhook_refused"
     AI_WEBHOOK_SKIPPED = "ai_webhook_skipped"
+    # What agents do on the card besides claiming (bot/flows/card_actions.py, docs/agent-actions.md):
+    TAKEN_OVER = "taken_over"  # another member took a claimed escalation over (detail: from)
+    PREVIOUS_CLAIMER_TOLD = "previous_claimer_told"  # the one taken over from got a DM
+    HANDED_OFF = "handed_off"  # to another team (detail: from_team, to_team, note, old card)
+    CUSTOMER_TOLD_HANDED_OFF = "customer_told_handed_off"
+    NOTE_ADDED = "note_added"  # an internal note (also a reply in the card's thread)
+    REOPENED = "reopened"
+    SNOOZED = "snoozed"  # detail: until
+    WOKEN = "woken"  # a snoozed escalation back in the queue (detail: why)
 
 
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:
@@ -221,6 +231,9 @@ class Escalation(SQLModel, table=True):
     steps_done: int = Field(default=0)
     next_step_at: datetime | None = _utc(index=True)
     sla_note: str = Field(default="", max_length=300)  # what the card says about the chain
+    # Snooze: a queued escalation put aside until then (status snoozed); the sweep wakes it.
+    snoozed_until: datetime | None = _utc(index=True)
+    snoozed_by: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
     # Paging state the flows decide on (kept here, never parsed back out of the timeline):
     page_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})

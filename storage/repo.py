@@ -20,6 +20,7 @@ from storage.models import (
     CLAIMED,
     OPEN,
     RESOLVED,
+    SNOOZED,
     Conversation,
     Escalation,
     Message,
@@ -271,20 +272,33 @@ def card_changed(esc: Escalation) -> None:
     esc.card_version = Escalation.card_version + 1
 
 
-def claim(session: Session, esc_id: int, user: str, now: datetime) -> bool:
-    """Atomic: exactly one of any number of concurrent claims wins."""
+def claim(session: Session, esc_id: int, user: str, now: datetime, *, team: str | None = None) -> bool:
+    """Atomic: exactly one of any number of concurrent claims wins. A snoozed escalation wakes up claimed.
+    `team`: only while the escalation is still with that team (a click on a card it was handed away from)."""
+    query = update(Escalation).where(col(Escalation.id) == esc_id, col(Escalation.status).in_((OPEN, SNOOZED)))
+    if team is not None:
+        query = query.where(col(Escalation.team) == team)
     result = session.execute(
-        update(Escalation)
-        .where(col(Escalation.id) == esc_id, col(Escalation.status) == OPEN)
-        .values(status=CLAIMED, claimed_by=user, claimed_at=now, next_step_at=None, **_card_changed())
+        query.values(
+            status=CLAIMED,
+            claimed_by=user,
+            claimed_at=now,
+            next_step_at=None,
+            snoozed_until=None,
+            snoozed_by="",
+            **_card_changed(),
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def release(session: Session, esc_id: int, user: str, now: datetime, next_step_at: datetime | None) -> bool:
+    """Back to the queue; only the claimer (`user`) can."""
     result = session.execute(
         update(Escalation)
-        .where(col(Escalation.id) == esc_id, col(Escalation.status) == CLAIMED)
+        .where(
+            col(Escalation.id) == esc_id, col(Escalation.status) == CLAIMED, col(Escalation.claimed_by) == user
+        )
         .values(
             status=OPEN,
             claimed_by="",
@@ -302,12 +316,24 @@ def release(session: Session, esc_id: int, user: str, now: datetime, next_step_a
 
 
 def resolve(
-    session: Session, esc_id: int, user: str, note: str, now: datetime, *, needed: str = "", needed_reason: str = ""
+    session: Session,
+    esc_id: int,
+    user: str,
+    note: str,
+    now: datetime,
+    *,
+    needed: str = "",
+    needed_reason: str = "",
+    claimer_only: bool = False,
 ) -> bool:
+    """Resolve an active escalation; with `claimer_only`, only when `user` holds the claim."""
+    query = update(Escalation).where(col(Escalation.id) == esc_id)
+    if claimer_only:
+        query = query.where(col(Escalation.status) == CLAIMED, col(Escalation.claimed_by) == user)
+    else:
+        query = query.where(col(Escalation.status).in_(ACTIVE_STATUSES))
     result = session.execute(
-        update(Escalation)
-        .where(col(Escalation.id) == esc_id, col(Escalation.status).in_(ACTIVE_STATUSES))
-        .values(
+        query.values(
             status=RESOLVED,
             resolved_by=user,
             resolved_at=now,
@@ -315,6 +341,7 @@ def resolve(
             needed=needed,
             needed_reason=needed_reason,
             next_step_at=None,
+            snoozed_until=None,
             **_card_changed(),
         )
     )
@@ -543,7 +570,8 @@ def escalations_of_conversation(session: Session, conversation_id: int) -> list[
 
 
 def next_due(session: Session, now: datetime) -> datetime | None:
-    """The earliest moment the sweep has work: a chain step, an outbox retry, or a card to refresh."""
+    """The earliest moment the sweep has work: a chain step, an outbox retry, a snoozed escalation to
+    wake, or a card to refresh."""
     step = session.exec(
         select(func.min(Escalation.next_step_at)).where(
             Escalation.status == OPEN, col(Escalation.next_step_at).is_not(None)
@@ -552,10 +580,11 @@ def next_due(session: Session, now: datetime) -> datetime | None:
     retry = session.exec(
         select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending")
     ).one()
+    wake = session.exec(select(func.min(Escalation.snoozed_until)).where(Escalation.status == SNOOZED)).one()
     dirty = session.exec(
         select(Escalation.id).where(col(Escalation.card_dirty), Escalation.card_ts != "").limit(1)
     ).first()
-    candidates = [t for t in (step, retry) if t is not None]
+    candidates = [t for t in (step, retry, wake) if t is not None]
     if dirty is not None:
         candidates.append(now)
     return min(candidates) if candidates else None

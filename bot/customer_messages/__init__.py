@@ -159,6 +159,9 @@ class CustomerMessages:
 
     def csat_thanks(self, language: str) -> str:
         return _fill(self.book(language).templates[Template.CSAT_THANKS])
+    def handed_off(self, language: str, *, category: str) -> str:
+        """Another team takes over; `category` is one the new team handles (it names the team in words)."""
+        return _fill(self.book(language).templates[Template.HANDED_OFF], team=self.team(language, category))
 
     def safety(self, language: str, *, still_on_it: bool = False) -> str:
         """A safety escalation: no wait estimate, no reason; the emergency-help sentence of the policy."""

@@ -32,6 +32,8 @@ EN = Phrasebook(
         " if you'd like a person again, say so.",
         T.CSAT_QUESTION: "How did our team do with your request? Tap a score from 1 (poor) to 5 (excellent).",
         T.CSAT_THANKS: "Thank you for your feedback!",
+        T.HANDED_OFF: "I've passed your conversation to {team}, who are best placed to help with this. They have everything"
+        " so far, so you won't need to repeat yourself.",
         T.SAFETY: "I'm so sorry you're going through this. I'm bringing in a person from our team right"
         " now. They have this whole conversation, so you won't need to explain anything again."
         " {emergency}",
@@ -117,6 +119,8 @@ ES = Phrasebook(
         " y si quieres volver a hablar con una persona, solo tienes que decirlo.",
         T.CSAT_QUESTION: "¿Qué tal te atendió nuestro equipo? Elige una puntuación de 1 (mal) a 5 (excelente).",
         T.CSAT_THANKS: "¡Gracias por tu opinión!",
+        T.HANDED_OFF: "He pasado tu conversación a {team}, que puede ayudarte mejor con esto. Tienen todo lo que nos has"
+        " contado, así que no tendrás que repetir nada.",
         T.SAFETY: "Siento mucho que estés pasando por esto. Ahora mismo estoy avisando a una persona de"
         " nuestro equipo; tendrá toda esta conversación, así que no tendrás que explicar nada otra vez."
         " {emergency}",
@@ -204,6 +208,8 @@ DE = Phrasebook(
         " einfach hier, und wenn Sie wieder mit einer Person sprechen möchten, sagen Sie es einfach.",
         T.CSAT_QUESTION: "Wie zufrieden waren Sie mit der Hilfe unseres Teams? Wählen Sie eine Bewertung von 1 (schlecht) bis 5 (ausgezeichnet).",
         T.CSAT_THANKS: "Vielen Dank für Ihre Rückmeldung!",
+        T.HANDED_OFF: "Ich habe Ihr Anliegen {team} übergeben. Dort liegt der gesamte bisherige Verlauf vor, Sie müssen also"
+        " nichts wiederholen.",
         T.SAFETY: "Es tut mir sehr leid, dass Sie das gerade durchmachen. Ich hole sofort eine Person aus"
         " unserem Team dazu. Der gesamte Gesprächsverlauf liegt vor, Sie müssen also nichts noch einmal"
         " erklären. {emergency}",
@@ -291,6 +297,8 @@ FR = Phrasebook(
         " écrivez-nous ici\u00a0; et si vous souhaitez de nouveau parler à une personne, dites-le simplement.",
         T.CSAT_QUESTION: "Comment notre équipe a-t-elle traité votre demande ? Choisissez une note de 1 (mauvais) à 5 (excellent).",
         T.CSAT_THANKS: "Merci pour votre avis !",
+        T.HANDED_OFF: "J'ai transmis votre conversation à {team}, qui pourra mieux vous aider. Tout l'historique a été"
+        " transmis, vous n'aurez donc rien à répéter.",
         T.SAFETY: "Nous sommes sincèrement désolés que vous traversiez cela. Je fais appel dès maintenant à"
         " une personne de notre équipe\u00a0; elle aura tout l'historique de la conversation, vous n'aurez"
         " donc rien à réexpliquer. {emergency}",
@@ -378,6 +386,8 @@ PT = Phrasebook(
         " escrever aqui; e se quiser falar com uma pessoa de novo, é só pedir.",
         T.CSAT_QUESTION: "Como foi o atendimento da nossa equipe? Escolha uma nota de 1 (ruim) a 5 (excelente).",
         T.CSAT_THANKS: "Obrigado pela sua avaliação!",
+        T.HANDED_OFF: "Passei sua conversa para a {team}, que pode ajudar melhor com isso. Todo o histórico foi junto, então"
+        " você não vai precisar repetir nada.",
         T.SAFETY: "Sinto muito que você esteja passando por isso. Estou chamando agora mesmo uma pessoa da"
         " nossa equipe; ela terá toda esta conversa, então você não vai precisar explicar nada de novo."
         " {emergency}",
@@ -473,6 +483,8 @@ IT = Phrasebook(
         " vuoi di nuovo parlare con una persona, basta dirlo.",
         T.CSAT_QUESTION: "Come ti ha aiutato il nostro team? Scegli un voto da 1 (scarso) a 5 (eccellente).",
         T.CSAT_THANKS: "Grazie per il tuo parere!",
+        T.HANDED_OFF: "Ho passato la tua conversazione al nostro {team}, che può aiutarti meglio. Ha già tutta la"
+        " conversazione, quindi non dovrai ripetere nulla.",
         T.SAFETY: "Mi dispiace davvero che tu stia attraversando tutto questo. Sto coinvolgendo subito una"
         " persona del nostro team: avrà tutta questa conversazione, quindi non dovrai spiegare nulla di"
         " nuovo. {emergency}",
@@ -560,6 +572,8 @@ NL = Phrasebook(
         " bericht, en wil je weer een medewerker spreken, laat het ons dan weten.",
         T.CSAT_QUESTION: "Hoe heeft ons team je geholpen? Kies een score van 1 (slecht) tot 5 (uitstekend).",
         T.CSAT_THANKS: "Bedankt voor je feedback!",
+        T.HANDED_OFF: "Ik heb je gesprek doorgegeven aan {team}. Zij hebben alles tot nu toe, dus je hoeft niets te"
+        " herhalen.",
         T.SAFETY: "Het spijt me echt dat je dit meemaakt. Ik schakel nu meteen een medewerker van ons team"
         " in; die kan dit hele gesprek teruglezen, dus je hoeft niets opnieuw uit te leggen. {emergency}",
         T.SAFETY_STILL_ON_IT: "We zijn je niet vergeten: een medewerker van ons team neemt zo snel mogelijk"

@@ -20,6 +20,7 @@ class Template(StrEnum):
     STILL_ON_IT = "still_on_it"  # nobody has claimed yet (sent with the first reminder)
     CLAIMED = "claimed"  # someone joined
     RESOLVED = "resolved"  # the escalation was resolved: the AI agent may answer again
+    HANDED_OFF = "handed_off"  # an agent handed the escalation to another team
     SAFETY = "safety"  # a safety escalation opened (no wait estimate; emergency help)
     SAFETY_STILL_ON_IT = "safety_still_on_it"  # nobody has claimed a safety escalation yet
     CSAT_QUESTION = "csat_question"  # after the resolution: how did we do? (with buttons 1-5)
@@ -37,6 +38,7 @@ PLACEHOLDERS: Mapping[Template, tuple[str, ...]] = {
     Template.STILL_ON_IT: ("wait",),
     Template.CLAIMED: ("agent", "team"),
     Template.RESOLVED: (),
+    Template.HANDED_OFF: ("team",),
     Template.SAFETY: ("emergency",),
     Template.SAFETY_STILL_ON_IT: ("emergency",),
     Template.CSAT_QUESTION: (),

@@ -18,11 +18,11 @@ from bot.deps import Deps
 from bot.domain import loop, model
 from bot.domain.summary import parse_agent_summary
 from bot.domain.triggers import MessageAnalysis, analyse, decide
-from bot.flows import accounts, escalate, outbox
+from bot.flows import accounts, card_extras, escalate, outbox
 from bot.logs import log_context
 from storage import repo
 from storage.db import session_scope
-from storage.models import OPEN, Conversation, Message
+from storage.models import OPEN, SNOOZED, Conversation, Message
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +136,12 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
         session.add(conv)
 
         active = repo.active_escalation(session, conv.id, lock=True)
+        if active is not None and active.status == SNOOZED and role == "customer":
+            card_extras.wake(session, deps, active, now, why="the customer wrote again")
+            session.refresh(active)
         flagged = role == "ai" and active is not None and escalate.ai_after_handoff(session, active, msg.ts, now)
         if role == "agent":
-            if active is not None and active.status == OPEN:
+            if active is not None and active.status in (OPEN, SNOOZED):
                 assert active.id is not None
                 escalate.claim_by_reply(session, deps, active, msg.user, now)
                 esc_id = active.id

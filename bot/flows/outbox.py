@@ -59,6 +59,11 @@ class EffectKind(StrEnum):
     REVIEW_UPDATE = "review_update"  # a verdict: the review post re-rendered from stored state
     DRIFT_CHECK = "drift_check"  # the daily escalation-rate check (bot/flows/drift.py)
     HOME_REFRESH = "home_refresh"  # App Home re-published, debounced (bot/flows/home.py)
+    # What agents do on the card (bot/flows/action_effects.py):
+    DM_PREVIOUS_CLAIMER = "dm_previous_claimer"  # "<@bob> took over ... from you"
+    RETIRE_CARD = "retire_card"  # the card left in the old team's channel says where it went
+    NOTIFY_HANDED_OFF = "notify_handed_off"  # the customer hears which team takes over
+    CARD_THREAD_REPLY = "card_thread_reply"  # an internal note (or a wake-up) in the card's thread
 
 
 class Retry(Exception):

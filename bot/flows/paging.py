@@ -254,8 +254,10 @@ def page_resolve(deps: Deps, job: Job) -> None:
     esc_id = job.esc_id
     with session_scope(deps.db) as session:
         esc, _ = repo.escalation_with_conversation(session, esc_id)
-        key = esc.page_key
-        team = find_team(deps.policy, esc.team)
+        # A hand-off to another team resolves the old team's page: its team and key come in the payload.
+        key = str(job.payload.get("page_key", esc.page_key))
+        team_name = str(job.payload.get("team") or esc.team)
+        team = find_team(deps.policy, team_name)
         if team.oncall is None:
             return
         if not key:
@@ -266,7 +268,7 @@ def page_resolve(deps: Deps, job: Job) -> None:
             key = f"baton-esc-{esc_id}"
         pager = deps.pagers.get(team.oncall.provider)
         # The surge incident stays open while any escalation paged under it is still unclaimed.
-        if key.startswith(SURGE_PREFIX) and repo.others_on_page(session, esc.team, key, exclude=esc_id):
+        if key.startswith(SURGE_PREFIX) and repo.others_on_page(session, team_name, key, exclude=esc_id):
             return
     if pager is None:
         return

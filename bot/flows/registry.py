@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.flows import csat, drift, effects, handoff, home, notices, paging, review, summaries
+from bot.flows import action_effects, csat, drift, effects, handoff, home, notices, paging, review, summaries
 from bot.flows.outbox import EffectKind, Handler, check_registry
 
 EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
@@ -19,6 +19,7 @@ EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
         **review.HANDLERS,
         **drift.HANDLERS,
         **home.HANDLERS,
+        **action_effects.HANDLERS,
     }
 )
 check_registry(EFFECTS)

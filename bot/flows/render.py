@@ -8,9 +8,9 @@ from bot.cards import CardView, TranscriptLine
 from bot.deps import Deps
 from bot.domain.model import Account
 from bot.flows import accounts, summaries
-from storage import repo
+from storage import actions_repo, repo
 from storage.db import read_scope
-from storage.models import Conversation, Escalation
+from storage.models import Conversation, Escalation, TimelineKind
 
 
 def account_for(deps: Deps, channel: str, account_id: str) -> Account:
@@ -49,6 +49,9 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
     book = deps.policy.messages.books.get(esc.language)
     redact = deps.policy.redactor
     triggers = summaries.stored_triggers(esc, redact)
+    shown = actions_repo.card_events(session, esc.id)
+    handoffs = [e for e in shown if e.kind == TimelineKind.HANDED_OFF]
+    last_handoff = handoffs[-1] if handoffs else None
     return CardView(
         escalation_id=esc.id,
         status=esc.status,
@@ -86,4 +89,12 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         ai_after_handoff=len(kept_answering),
         csat=esc.csat,
         csat_asked=esc.csat_asked_at is not None,
+        handed_from=str(last_handoff.detail.get("from_team", "")) if last_handoff else "",
+        handed_by=last_handoff.actor if last_handoff else "",
+        handoff_note=str(last_handoff.detail.get("note", "")) if last_handoff else "",
+        snoozed_until=esc.snoozed_until,
+        snoozed_by=esc.snoozed_by,
+        notes=sum(1 for e in shown if e.kind == TimelineKind.NOTE_ADDED),
+        reopenable=esc.status == "resolved"
+        and deps.policy.card_actions.can_reopen(esc.resolved_at, deps.clock.now()),
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
-from bot.flows import drift, effects, outbox, review, sla
+from bot.flows import card_extras, drift, effects, outbox, review, sla
 from storage import inbox, repo
 from storage.db import read_scope, session_scope
 
@@ -32,6 +32,8 @@ class SweepReport:
 def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
     now = now or deps.clock.now()
     report = SweepReport()
+    for esc_id in card_extras.wake_due(deps, now):  # snoozes that ended: back in the queue first
+        outbox.run_for(deps, esc_id)
     for _ in range(MAX_STEP_ROUNDS):  # a burst of due steps drains in one sweep, in bounded batches
         taken = sla.run_due_steps(deps, now, report.overdue)
         for esc_id in taken:

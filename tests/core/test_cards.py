@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.cards import CardView, TranscriptLine, build_card, build_resolve_modal, cut, escape
+from bot.card_modals import build_resolve_modal
+from bot.cards import CardView, TranscriptLine, build_card, cut, escape
 from bot.domain.model import Evidence, FiredTrigger
 from bot.sandbox.blockkit import validate_blocks
 

@@ -33,6 +33,7 @@ def every_message(messages: cm.CustomerMessages, lang: str) -> dict[str, str]:
         "still_on_it": messages.still_on_it(lang, wait=WAITS[4]),
         "claimed": messages.claimed(lang, agent="alice", team="billing"),
         "resolved": messages.resolved(lang),
+        "handed_off": messages.handed_off(lang, category="legal"),
         "safety": messages.safety(lang),
         "safety_still_on_it": messages.safety(lang, still_on_it=True),
         "csat_question": messages.csat_question(lang),

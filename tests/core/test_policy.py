@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.cli import main
@@ -65,6 +67,17 @@ def test_engine_and_chain_sections_errors_also_get_lines():
     with pytest.raises(PolicyFileError) as info:
         load_policy_text(text, "p.yaml")
     assert info.value.line == 13 and "urgency" in str(info.value)
+
+
+def test_card_actions_section_defaults_values_and_errors():
+    assert load_policy_text(GOOD).card_actions.reopen_within == timedelta(days=7)
+    policy = load_policy_text(GOOD + "card_actions: {reopen_within: 12h, snooze_at_most: 2d}\n")
+    assert policy.card_actions.reopen_within == timedelta(hours=12)
+    assert policy.card_actions.snooze_at_most == timedelta(days=2)
+    for bad, words in (("{reopen_within: soon}", "reopen_within"), ("{snooze: 1d}", "unknown key 'snooze'")):
+        with pytest.raises(PolicyFileError) as info:
+            load_policy_text(GOOD + f"card_actions: {bad}\n", "p.yaml")
+        assert info.value.line == 11 and words in str(info.value)
 
 
 def test_check_command(tmp_path, capsys):

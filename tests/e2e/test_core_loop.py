@@ -210,6 +210,7 @@ def test_resolve_with_a_note_and_release(world):
     assert "Resolved" in body
     assert not any(a.value in body for a in (Action.CLAIM, Action.RESOLVE, Action.RELEASE))
     assert Action.TRANSCRIPT.value in body  # the transcript stays one click away
+    assert Action.REOPEN.value in body  # within the policy's reopen window
 
 
 def test_ignores_own_bot_other_bots_and_non_content_subtypes(world):
