@@ -32,9 +32,13 @@ from bot.cards import (
     SNOOZE_UNTIL_ACTION,
     SNOOZE_UNTIL_BLOCK,
     TEXT_LIMIT,
+    Action,
+    _button,
     _mrkdwn,
     _plain,
+    card_block_id,
     cut,
+    quote,
     safe,
 )
 
@@ -226,3 +230,25 @@ def build_snooze_modal(escalation_id: int, account: str, *, initial: datetime) -
             },
         ],
     }
+
+
+def build_came_back(
+    escalation_id: int, *, team: str, account: str, text: str, link: str, reopenable: bool
+) -> dict[str, Any]:
+    """The DM to whoever resolved an escalation when the customer writes again in its thread: what they
+    said, a link to the thread, and Reopen while the policy's window is open."""
+    head = f"The customer of *{safe(account, 200)}* wrote again in the thread you resolved:"
+    body = f"{head}\n{quote(text, TEXT_LIMIT - 400)}"
+    if link:
+        body += f"\n<{link}|Open the thread>"
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(cut(body, TEXT_LIMIT))}]
+    if reopenable:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": card_block_id(escalation_id, team),
+                "elements": [_button("Reopen", Action.REOPEN, str(escalation_id))],
+            }
+        )
+    fallback = f"The customer of {account} wrote again in the thread you resolved: {text}"
+    return {"text": cut(fallback, 3900), "blocks": blocks}

@@ -224,6 +224,7 @@ class CardView:
     snoozed_by: str = ""
     notes: int = 0  # internal notes (each one is a reply in the card's thread)
     reopenable: bool = False  # resolved, within the policy's reopen window
+    linked_threads: int = 0  # other threads the customer opened meanwhile (linked to this escalation)
 
 
 def _user(user: str) -> str:
@@ -363,6 +364,10 @@ def build_card(view: CardView) -> dict[str, Any]:
         if view.handoff_note:
             moved += f": “{escape(cut(view.handoff_note, 1500))}”"
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(moved, TEXT_LIMIT))]})
+    if view.linked_threads:
+        n = view.linked_threads
+        linked = f":link: The customer also wrote in {n} other thread{'s' if n > 1 else ''}, linked here (see the card's thread)"
+        blocks.append({"type": "context", "elements": [_mrkdwn(linked)]})
     if view.notes:
         n = view.notes
         blocks.append(

@@ -26,6 +26,14 @@ KIND_TEXT = {
     "page_failed": "paging failed (retrying)",
     "customer_told_waiting": "customer told we're still on it",
     "manager_notified": "manager notified",
+    "taken_over": "taken over",
+    "previous_claimer_told": "previous claimer told",
+    "handed_off": "handed to another team",
+    "customer_told_handed_off": "customer told who is taking over",
+    "note_added": "internal note added",
+    "reopened": "reopened",
+    "snoozed": "snoozed",
+    "woken": "back in the queue",
 }
 
 
@@ -56,8 +64,17 @@ def story(result: SimResult) -> list[Happening]:
                 detail = f" by <@{ev.actor}> after {fmt_duration(pickup)}" + (
                     f" ({ev.detail['via']})" if ev.detail.get("via") else ""
                 )
-            elif ev.kind in ("customer_notified", "customer_told_claimed", "customer_told_waiting"):
+            elif ev.kind in (
+                "customer_notified",
+                "customer_told_claimed",
+                "customer_told_waiting",
+                "customer_told_handed_off",
+            ):
                 detail = f": “{ev.detail.get('text', '')}”"
+            elif ev.kind == "handed_off":
+                detail = f" by <@{ev.actor}>: {ev.detail.get('from_team')} → {ev.detail.get('to_team')} (“{ev.detail.get('note', '')}”)"
+            elif ev.kind == "taken_over":
+                detail = f" by <@{ev.actor}> from <@{ev.detail.get('previous', '')}>"
             elif ev.kind == "resolved":
                 detail = f" by <@{ev.actor}>: {ev.detail.get('note', '')}"
             elif ev.detail.get("error"):

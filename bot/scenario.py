@@ -14,7 +14,12 @@ from bot.policy import PolicyFileError, line_of, parse_yaml
 from integrations.accounts import AccountSpec, parse_account_dict
 
 TOP_KEYS = ("start", "policy", "accounts", "agents", "timeline", "expect", "run_until", "name", "description")
-CLICKS = ("claim", "release", "resolve")
+CLICKS = ("claim", "release", "resolve", "take_over", "hand_off", "note", "reopen", "snooze")
+CLICK_KEYS = ("at", "click", "by", "conversation", "note", "needed", "team", "text", "until")
+# Keys only some clicks take, and the clicks that need them.
+CLICK_ONLY = {"needed": ("resolve",), "team": ("hand_off",), "text": ("note",), "until": ("snooze",)}
+CLICK_NEEDS = {"hand_off": ("team",), "note": ("text",), "snooze": ("until",)}
+DEFAULT_NOTES = {"resolve": "Resolved in the simulation.", "hand_off": "Handed over in the simulation."}
 NEEDED = ("yes", "no", "partly")  # "Was a human needed?" on resolve
 EXPECT_KEYS = (
     "conversation",
@@ -31,9 +36,12 @@ EXPECT_KEYS = (
     "paged_by",
     "page_resolved",
     "reminded_by",
+    "team",
+    "customer_told_resolved",
+    "cards",
 )
 OFFSET_KEYS = ("escalated_by", "pickup_max", "paged_by", "reminded_by")
-BOOL_KEYS = ("escalated", "customer_notified", "paged", "page_resolved")
+BOOL_KEYS = ("escalated", "customer_notified", "paged", "page_resolved", "customer_told_resolved")
 
 
 class ScenarioError(PolicyFileError):
@@ -56,10 +64,12 @@ class Step:
     text: str = ""
     account: str = ""
     user: str = ""  # agent id, or the clicking user
-    click: str = ""  # claim | release | resolve
+    click: str = ""  # one of CLICKS
     confidence: float | None = None
-    note: str = ""
+    note: str = ""  # resolve: the resolution note; hand_off: the note for the new team; note: the note
     needed: str = "yes"  # resolve: the answer to "Was a human needed?" (yes | no | partly)
+    team: str = ""  # hand_off: the team it goes to
+    until: timedelta | None = None  # snooze: until this offset from the start
     line: int | None = None
 
 
@@ -231,13 +241,23 @@ def _parse_steps(
                 )
             )
         else:
-            _keys(item, ("at", "click", "by", "conversation", "note", "needed"), path)
+            _keys(item, CLICK_KEYS, path)
             click = _str(item, "click", path)
             if click not in CLICKS:
-                raise _fail((*path, "click"), f"'{click}' is not a button", "claim | release | resolve")
+                raise _fail((*path, "click"), f"'{click}' is not a button", " | ".join(CLICKS))
+            for key, clicks in CLICK_ONLY.items():
+                if key in item and click not in clicks:
+                    raise _fail((*path, key), f"only {' and '.join(clicks)} takes {key}", f"remove {key}")
+            for key in CLICK_NEEDS.get(click, ()):
+                if key not in item:
+                    raise _fail(path, f"{click} needs {key}", f"e.g. {key}: {_EXAMPLES[key]}")
+            if "note" in item and click not in ("resolve", "hand_off"):
+                raise _fail((*path, "note"), "only resolve and hand_off take a note", "a note click writes text:")
             needed = _str(item, "needed", path, required=False) or "yes"
             if needed not in NEEDED:
                 raise _fail((*path, "needed"), f"'{needed}' is not an answer", "yes | no | partly")
+            until = _offset(item["until"], (*path, "until"), start) if "until" in item else None
+            note = _str(item, "text" if click == "note" else "note", path, required=False)
             steps.append(
                 Step(
                     at=at,
@@ -245,11 +265,16 @@ def _parse_steps(
                     click=click,
                     user=_str(item, "by", path),
                     conversation=_str(item, "conversation", path),
-                    note=_str(item, "note", path, required=False) or "Resolved in the simulation.",
+                    note=note or DEFAULT_NOTES.get(click, ""),
                     needed=needed,
+                    team=_str(item, "team", path, required=False),
+                    until=until,
                 )
             )
     return tuple(steps)
+
+
+_EXAMPLES = {"team": "billing", "text": "Customer is on the old plan", "until": "2h"}
 
 
 def _parse_expect(
@@ -279,6 +304,9 @@ def _parse_expect(
         for key in OFFSET_KEYS:
             if key in item:
                 _offset(item[key], (*path, key), start)
+        cards = item.get("cards")
+        if "cards" in item and (isinstance(cards, bool) or not isinstance(cards, int) or cards < 0):
+            raise _fail((*path, "cards"), "must be a whole number, 0 or more", "e.g. cards: 2 after a hand-off")
         if "urgency" in item and item["urgency"] not in ("immediate", "queued"):
             raise _fail((*path, "urgency"), f"'{item['urgency']}' is not an urgency", "immediate | queued")
         out.append(Expectation(raw=dict(item), conversation=conv))

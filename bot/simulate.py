@@ -12,6 +12,7 @@ from bot.clock import VirtualClock
 from bot.policy import load_policy
 from bot.sandbox.world import AgentSpec, World
 from bot.scenario import Expectation, Scenario, Step, _offset
+from bot.simulate_checks import CHECKS, HOLD_WITHOUT_ESCALATION
 from storage import repo
 from storage.db import session_scope
 from storage.models import Conversation, Escalation, TimelineEvent
@@ -32,6 +33,7 @@ class EscalationRecord:
     customer_notified: bool
     timeline: list[TimelineEvent] = field(default_factory=list)
     status: str = ""
+    team: str = ""  # the team it ended with (after any hand-off)
 
     @property
     def pickup_seconds(self) -> float | None:
@@ -49,6 +51,7 @@ class EscalationRecord:
             "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
             "pickup_seconds": self.pickup_seconds,
             "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+            "team": self.team,
         }
 
 
@@ -158,29 +161,44 @@ class _Run:
                 f"{self._where(step)}: cannot click {step.click} in '{step.conversation}': no escalation card"
             )
             return
-        action = {"claim": Action.CLAIM, "release": Action.RELEASE, "resolve": Action.RESOLVE}[step.click]
+        action = CLICK_ACTIONS[step.click]
+        now = self.w.clock.now()
+        # The card as the agent's Slack client shows it: a render a few seconds old (two agents racing for
+        # Claim both see the button; the second is told it was already claimed).
+        seen = self.w.slack.message_seen(esc.card_channel, esc.card_ts, now - SEEN_LAG)
+        views_before = len(self.w.slack.views)
+        told_before = len(self.w.slack.ephemerals)
         try:
-            self.driver.click(step.user, esc.card_ts, esc.card_channel, action.value)
+            self.driver.click(step.user, esc.card_ts, esc.card_channel, action.value, seen=seen)
         except KeyError:
             self.errors.append(
                 f"{self._where(step)}: the card in '{step.conversation}' has no {step.click} button now"
             )
             return
         self.w.settle()
+        form = self._form(step)
+        views = self.w.slack.views
+        if form is not None and len(views) > views_before:
+            self.driver.submit_view(step.user, str(views[-1]["id"]), form)
+            self.w.settle()
+        label = step.click.replace("_", " ").capitalize()
+        extra = f" to {step.team}" if step.team else ""
+        said = [e["text"] for e in self.w.slack.ephemerals[told_before:] if e.get("user") == step.user]
+        answer = f" and is told: “{_short(said[-1], 140)}”" if said else ""
+        self.story.append(Happening(now, f"<@{step.user}> clicks {label}{extra} in {step.conversation}{answer}"))
+
+    def _form(self, step: Step) -> dict[str, dict[str, Any]] | None:
+        """What the agent types into the form the button opens (None: the button opens none)."""
         if step.click == "resolve":
-            views = self.w.slack.views
-            if not views:
-                self.errors.append(f"{self._where(step)}: Resolve did not open a modal")
-                return
-            view_id = str(views[-1]["id"])
-            self.driver.submit_view(
-                step.user, view_id, {"resolution": {"note": step.note}, "needed": {"needed": step.needed}}
-            )
-        self.story.append(
-            Happening(
-                self.w.clock.now(), f"<@{step.user}> clicks {step.click.capitalize()} in {step.conversation}"
-            )
-        )
+            return {"resolution": {"note": step.note}, "needed": {"needed": step.needed}}
+        if step.click == "hand_off":
+            return {"team": {"team": step.team}, "handoff_note": {"note": step.note}}
+        if step.click == "note":
+            return {"internal_note": {"note": step.note}}
+        if step.click == "snooze" and step.until is not None:
+            until = self.s.start + step.until
+            return {"until": {"until": {"selected_date_time": int(until.timestamp())}}}
+        return None
 
     def escalation(self, conversation: str) -> Escalation | None:
         thread = self.threads.get(conversation)
@@ -192,6 +210,19 @@ class _Run:
                 return None
             found = repo.escalations_of_conversation(session, conv.id)
             return found[-1] if found else None
+
+
+CLICK_ACTIONS = {
+    "claim": Action.CLAIM,
+    "release": Action.RELEASE,
+    "resolve": Action.RESOLVE,
+    "take_over": Action.TAKE_OVER,
+    "hand_off": Action.HAND_OFF,
+    "note": Action.ADD_NOTE,
+    "reopen": Action.REOPEN,
+    "snooze": Action.SNOOZE,
+}
+SEEN_LAG = timedelta(seconds=3)  # how far behind the latest render an agent's Slack client may be
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -223,6 +254,7 @@ def _records(run: _Run) -> list[EscalationRecord]:
                         customer_notified=esc.customer_notified_at is not None,
                         timeline=repo.timeline(session, esc.id),
                         status=esc.status,
+                        team=esc.team,
                     )
                 )
     return sorted(out, key=lambda r: r.opened_at)
@@ -236,7 +268,12 @@ def check(exp: Expectation, records: list[EscalationRecord], start: datetime, ru
     for key, want in exp.raw.items():
         if key == "conversation":
             continue
-        got = evaluate_key(key, want, rec, start, run)
+        if key in CHECKS:
+            got = CHECKS[key](want, mine)
+        elif rec is None and key in HOLD_WITHOUT_ESCALATION:  # never escalated: nothing was paged or told
+            got = (want == HOLD_WITHOUT_ESCALATION[key], HOLD_WITHOUT_ESCALATION[key])
+        else:
+            got = evaluate_key(key, want, rec, start, run)
         actual[key] = got[1]
         if not got[0]:
             failures.append(key)

@@ -12,7 +12,17 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import CLAIMED, OPEN, RESOLVED, SNOOZED, Escalation, TimelineEvent, TimelineKind
+from storage.models import (
+    ACTIVE_STATUSES,
+    CLAIMED,
+    OPEN,
+    RESOLVED,
+    SNOOZED,
+    Conversation,
+    Escalation,
+    TimelineEvent,
+    TimelineKind,
+)
 
 
 def _changed() -> dict[str, Any]:
@@ -175,7 +185,7 @@ def due_snoozes(session: Session, now: datetime, limit: int = 200) -> list[Escal
     )
 
 
-CARD_EVENT_KINDS = (TimelineKind.HANDED_OFF, TimelineKind.NOTE_ADDED)
+CARD_EVENT_KINDS = (TimelineKind.HANDED_OFF, TimelineKind.NOTE_ADDED, TimelineKind.LINKED_THREAD)
 
 
 def card_events(session: Session, esc_id: int) -> list[TimelineEvent]:
@@ -190,3 +200,22 @@ def card_events(session: Session, esc_id: int) -> list[TimelineEvent]:
             .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
         )
     )
+
+
+def open_escalation_of_customer(
+    session: Session, account_id: str, customer_id: str, exclude_conversation: int
+) -> Escalation | None:
+    """The customer's active escalation in another conversation of the account (their newest), if any."""
+    if not customer_id:
+        return None
+    return session.exec(
+        select(Escalation)
+        .join(Conversation, col(Conversation.id) == col(Escalation.conversation_id))
+        .where(
+            Escalation.account_id == account_id,
+            col(Escalation.status).in_(ACTIVE_STATUSES),
+            Escalation.conversation_id != exclude_conversation,
+            Conversation.customer_id == customer_id,
+        )
+        .order_by(col(Escalation.opened_at).desc())
+    ).first()

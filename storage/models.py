@@ -68,6 +68,9 @@ class TimelineKind(StrEnum):
     PREVIOUS_CLAIMER_TOLD = "previous_claimer_told"  # the one taken over from got a DM
     HANDED_OFF = "handed_off"  # to another team (detail: from_team, to_team, note, old card)
     CUSTOMER_TOLD_HANDED_OFF = "customer_told_handed_off"
+    CAME_BACK = "came_back"  # the customer wrote again after the resolve (detail: forwarded_to, text)
+    LINKED_THREAD = "linked_thread"  # the customer opened another thread meanwhile (detail: channel, thread_ts)
+    CUSTOMER_TOLD_LINKED = "customer_told_linked"
     NOTE_ADDED = "note_added"  # an internal note (also a reply in the card's thread)
     REOPENED = "reopened"
     SNOOZED = "snoozed"  # detail: until
@@ -100,6 +103,9 @@ class Conversation(SQLModel, table=True):
     customer_id: str = Field(default="", max_length=64)  # who started it
     customer_team: str = Field(default="", max_length=64)  # their Slack team (Slack Connect)
     permalink: str = Field(default="", max_length=500)  # link to the conversation, fetched once
+    # A new thread the customer opened while an escalation of theirs was open elsewhere: its messages go to
+    # that escalation (its card and claimer), not to the AI agent, for as long as it is open.
+    linked_escalation_id: int | None = Field(default=None, index=True)
     created_at: datetime = _utc(nullable=False)
     last_message_at: datetime = _utc(nullable=False)
 

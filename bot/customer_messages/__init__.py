@@ -159,6 +159,11 @@ class CustomerMessages:
 
     def csat_thanks(self, language: str) -> str:
         return _fill(self.book(language).templates[Template.CSAT_THANKS])
+
+    def linked(self, language: str, *, category: str) -> str:
+        """A new thread while an escalation of theirs is open: the message was added to that escalation."""
+        return _fill(self.book(language).templates[Template.LINKED], team=self.team(language, category))
+
     def handed_off(self, language: str, *, category: str) -> str:
         """Another team takes over; `category` is one the new team handles (it names the team in words)."""
         return _fill(self.book(language).templates[Template.HANDED_OFF], team=self.team(language, category))

@@ -34,6 +34,8 @@ EN = Phrasebook(
         T.CSAT_THANKS: "Thank you for your feedback!",
         T.HANDED_OFF: "I've passed your conversation to {team}, who are best placed to help with this. They have everything"
         " so far, so you won't need to repeat yourself.",
+        T.LINKED: "You already have an open request with {team}, so I've added this message to it: the person working"
+        " on it will see it too.",
         T.SAFETY: "I'm so sorry you're going through this. I'm bringing in a person from our team right"
         " now. They have this whole conversation, so you won't need to explain anything again."
         " {emergency}",
@@ -121,6 +123,8 @@ ES = Phrasebook(
         T.CSAT_THANKS: "¡Gracias por tu opinión!",
         T.HANDED_OFF: "He pasado tu conversación a {team}, que puede ayudarte mejor con esto. Tienen todo lo que nos has"
         " contado, así que no tendrás que repetir nada.",
+        T.LINKED: "Ya tienes una solicitud abierta con {team}, así que he añadido este mensaje a ella: la persona que"
+        " la lleva también lo verá.",
         T.SAFETY: "Siento mucho que estés pasando por esto. Ahora mismo estoy avisando a una persona de"
         " nuestro equipo; tendrá toda esta conversación, así que no tendrás que explicar nada otra vez."
         " {emergency}",
@@ -210,6 +214,8 @@ DE = Phrasebook(
         T.CSAT_THANKS: "Vielen Dank für Ihre Rückmeldung!",
         T.HANDED_OFF: "Ich habe Ihr Anliegen {team} übergeben. Dort liegt der gesamte bisherige Verlauf vor, Sie müssen also"
         " nichts wiederholen.",
+        T.LINKED: "Sie haben bereits eine offene Anfrage bei {team}. Ich habe diese Nachricht dort ergänzt, damit die"
+        " zuständige Person sie ebenfalls sieht.",
         T.SAFETY: "Es tut mir sehr leid, dass Sie das gerade durchmachen. Ich hole sofort eine Person aus"
         " unserem Team dazu. Der gesamte Gesprächsverlauf liegt vor, Sie müssen also nichts noch einmal"
         " erklären. {emergency}",
@@ -299,6 +305,8 @@ FR = Phrasebook(
         T.CSAT_THANKS: "Merci pour votre avis !",
         T.HANDED_OFF: "J'ai transmis votre conversation à {team}, qui pourra mieux vous aider. Tout l'historique a été"
         " transmis, vous n'aurez donc rien à répéter.",
+        T.LINKED: "Vous avez déjà une demande en cours auprès de {team} : j'y ai ajouté ce message, la personne qui"
+        " s'en occupe le verra aussi.",
         T.SAFETY: "Nous sommes sincèrement désolés que vous traversiez cela. Je fais appel dès maintenant à"
         " une personne de notre équipe\u00a0; elle aura tout l'historique de la conversation, vous n'aurez"
         " donc rien à réexpliquer. {emergency}",
@@ -388,6 +396,8 @@ PT = Phrasebook(
         T.CSAT_THANKS: "Obrigado pela sua avaliação!",
         T.HANDED_OFF: "Passei sua conversa para a {team}, que pode ajudar melhor com isso. Todo o histórico foi junto, então"
         " você não vai precisar repetir nada.",
+        T.LINKED: "Você já tem uma solicitação aberta com a {team}, então adicionei esta mensagem a ela: quem está"
+        " cuidando dela também vai ver.",
         T.SAFETY: "Sinto muito que você esteja passando por isso. Estou chamando agora mesmo uma pessoa da"
         " nossa equipe; ela terá toda esta conversa, então você não vai precisar explicar nada de novo."
         " {emergency}",
@@ -485,6 +495,8 @@ IT = Phrasebook(
         T.CSAT_THANKS: "Grazie per il tuo parere!",
         T.HANDED_OFF: "Ho passato la tua conversazione al nostro {team}, che può aiutarti meglio. Ha già tutta la"
         " conversazione, quindi non dovrai ripetere nulla.",
+        T.LINKED: "Hai già una richiesta aperta con il nostro {team}: ho aggiunto questo messaggio, così anche chi se ne"
+        " sta occupando lo vedrà.",
         T.SAFETY: "Mi dispiace davvero che tu stia attraversando tutto questo. Sto coinvolgendo subito una"
         " persona del nostro team: avrà tutta questa conversazione, quindi non dovrai spiegare nulla di"
         " nuovo. {emergency}",
@@ -574,6 +586,8 @@ NL = Phrasebook(
         T.CSAT_THANKS: "Bedankt voor je feedback!",
         T.HANDED_OFF: "Ik heb je gesprek doorgegeven aan {team}. Zij hebben alles tot nu toe, dus je hoeft niets te"
         " herhalen.",
+        T.LINKED: "Je hebt al een openstaande vraag bij {team}. Ik heb dit bericht eraan toegevoegd, zodat wie ermee"
+        " bezig is het ook ziet.",
         T.SAFETY: "Het spijt me echt dat je dit meemaakt. Ik schakel nu meteen een medewerker van ons team"
         " in; die kan dit hele gesprek teruglezen, dus je hoeft niets opnieuw uit te leggen. {emergency}",
         T.SAFETY_STILL_ON_IT: "We zijn je niet vergeten: een medewerker van ons team neemt zo snel mogelijk"

@@ -21,6 +21,7 @@ class Template(StrEnum):
     CLAIMED = "claimed"  # someone joined
     RESOLVED = "resolved"  # the escalation was resolved: the AI agent may answer again
     HANDED_OFF = "handed_off"  # an agent handed the escalation to another team
+    LINKED = "linked"  # a new thread while an escalation of theirs is open: added to it
     SAFETY = "safety"  # a safety escalation opened (no wait estimate; emergency help)
     SAFETY_STILL_ON_IT = "safety_still_on_it"  # nobody has claimed a safety escalation yet
     CSAT_QUESTION = "csat_question"  # after the resolution: how did we do? (with buttons 1-5)
@@ -39,6 +40,7 @@ PLACEHOLDERS: Mapping[Template, tuple[str, ...]] = {
     Template.CLAIMED: ("agent", "team"),
     Template.RESOLVED: (),
     Template.HANDED_OFF: ("team",),
+    Template.LINKED: ("team",),
     Template.SAFETY: ("emergency",),
     Template.SAFETY_STILL_ON_IT: ("emergency",),
     Template.CSAT_QUESTION: (),

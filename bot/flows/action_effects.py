@@ -9,10 +9,10 @@ from dataclasses import replace
 
 from slack_sdk.errors import SlackApiError
 
-from bot import cards
+from bot import card_modals, cards
 from bot.deps import Deps
 from bot.domain.handoff import HandoffState
-from bot.flows import render, slack_post
+from bot.flows import render, returning, slack_post
 from bot.flows.effects import post_in_customer_thread
 from bot.flows.outbox import EffectKind, Handler, Job, Retry
 from bot.flows.slack_lookups import card_permalink
@@ -115,7 +115,54 @@ def _card_thread_reply(deps: Deps, job: Job) -> None:
     )
 
 
+def _forward_to_handler(deps: Deps, job: Job) -> None:
+    """The customer wrote again after the resolve: the person who resolved it hears it first."""
+    user, text = str(job.payload.get("user", "")), str(job.payload.get("text", ""))
+    with session_scope(deps.db) as session:
+        esc, conv = repo.escalation_with_conversation(session, job.esc_id)
+        assert esc.id is not None
+        reopenable = esc.status == "resolved" and deps.policy.card_actions.can_reopen(esc.resolved_at, deps.clock.now())
+        esc_id, team, account, link = esc.id, esc.team, esc.account_id, conv.permalink
+    body = card_modals.build_came_back(esc_id, team=team, account=account, text=text, link=link, reopenable=reopenable)
+    slack_post.post_dm_once(deps, job, user=user, text=body["text"], blocks=body["blocks"], unfurl_links=False)
+
+
+def _linked_notice(deps: Deps, job: Job) -> None:
+    """A message in the customer's other thread: a reply in the card's thread, and the claimer's DM."""
+    p = job.payload
+    with session_scope(deps.db) as session:
+        esc = session.get(Escalation, job.esc_id)
+        if esc is None:
+            return
+        channel, ts, claimer, account = esc.card_channel, esc.card_ts, esc.claimed_by, esc.account_id
+    text = returning.notice_text(account, str(p.get("text", "")), first=bool(p.get("first")))
+    if claimer:
+        link = card_permalink(deps, job.esc_id)
+        dm = text + (f"\n<{link}|Open the card>" if link else "")
+        slack_post.post_dm_once(deps, job, user=claimer, text=cards.cut(dm, cards.FALLBACK_LIMIT))
+    elif not ts:
+        raise Retry("the card is not posted yet", after=5.0)
+    else:
+        slack_post.post_once(
+            deps, job, kind=slack_post.MESSAGE, channel=channel, thread_ts=ts, text=cards.cut(text, cards.FALLBACK_LIMIT)
+        )
+
+
+def _notify_linked(deps: Deps, job: Job) -> None:
+    """In the customer's new thread: it was added to their open request (the AI agent stands back there)."""
+    with session_scope(deps.db) as session:
+        esc = session.get(Escalation, job.esc_id)
+        if esc is None:
+            return
+        text = deps.policy.messages.linked(esc.language, category=esc.category)
+    where = str(job.payload.get("channel", "")), str(job.payload.get("thread", ""))
+    post_in_customer_thread(deps, job, text, TimelineKind.CUSTOMER_TOLD_LINKED, state=HandoffState.HUMAN, where=where)
+
+
 HANDLERS: dict[EffectKind, Handler] = {
+    EffectKind.FORWARD_TO_HANDLER: _forward_to_handler,
+    EffectKind.LINKED_NOTICE: _linked_notice,
+    EffectKind.NOTIFY_LINKED: _notify_linked,
     EffectKind.DM_PREVIOUS_CLAIMER: _dm_previous_claimer,
     EffectKind.RETIRE_CARD: _retire_card,
     EffectKind.NOTIFY_HANDED_OFF: _notify_handed_off,

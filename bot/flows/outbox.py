@@ -64,6 +64,9 @@ class EffectKind(StrEnum):
     RETIRE_CARD = "retire_card"  # the card left in the old team's channel says where it went
     NOTIFY_HANDED_OFF = "notify_handed_off"  # the customer hears which team takes over
     CARD_THREAD_REPLY = "card_thread_reply"  # an internal note (or a wake-up) in the card's thread
+    FORWARD_TO_HANDLER = "forward_to_handler"  # the customer wrote again after the resolve: to its resolver
+    LINKED_NOTICE = "linked_notice"  # a new thread of the customer: in the card's thread, and to the claimer
+    NOTIFY_LINKED = "notify_linked"  # ...and the customer is told in that new thread
 
 
 class Retry(Exception):

@@ -95,6 +95,7 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         snoozed_until=esc.snoozed_until,
         snoozed_by=esc.snoozed_by,
         notes=sum(1 for e in shown if e.kind == TimelineKind.NOTE_ADDED),
+        linked_threads=sum(1 for e in shown if e.kind == TimelineKind.LINKED_THREAD),
         reopenable=esc.status == "resolved"
         and deps.policy.card_actions.can_reopen(esc.resolved_at, deps.clock.now()),
     )

@@ -351,13 +351,15 @@ class SlackDriver:
         block_id: str | None = None,
         *,
         timestamp: int | None = None,
+        seen: dict[str, Any] | None = None,
     ) -> httpx.Response:
         """``user`` clicks the element ``action_id`` on a stored message: a block_actions request.
 
         The element must exist on the message (else KeyError: a button Baton never posted cannot be
-        clicked). ``value`` defaults to the element's own value.
+        clicked). ``value`` defaults to the element's own value. ``seen``: the message as the user's
+        client showed it (FakeSlack.message_seen), when that is not the latest version.
         """
-        payload = self.block_actions_payload(user, message_ts, channel, action_id, value, block_id)
+        payload = self.block_actions_payload(user, message_ts, channel, action_id, value, block_id, seen=seen)
         return self.post_form({"payload": json.dumps(payload)}, timestamp=timestamp)
 
     def block_actions_payload(
@@ -368,9 +370,11 @@ class SlackDriver:
         action_id: str,
         value: str | None = None,
         block_id: str | None = None,
+        *,
+        seen: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The block_actions payload of a click (what `click` posts; Socket Mode sends it in an envelope)."""
-        msg = self.slack.message(channel, message_ts)
+        msg = seen if seen is not None else self.slack.message(channel, message_ts)
         if msg is None:
             raise KeyError(f"no message {message_ts!r} in {channel}")
         blocks = msg.get("blocks") or []

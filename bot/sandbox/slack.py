@@ -249,6 +249,9 @@ class FakeSlack:
         self._channels: dict[str, _Channel] = {}
         self._dms: dict[str, str] = {}  # user id -> D... channel
         self._ephemerals: list[dict[str, Any]] = []
+        # (channel, ts) -> [(when, the message as it was from then on)]: what a client still shows a moment
+        # after an update (message_seen), so a click can land on a stale render as it does in Slack.
+        self._revisions: dict[tuple[str, str], list[tuple[datetime, dict[str, Any]]]] = {}
         self._views: dict[str, dict[str, Any]] = {}  # modal views by id, in opening order
         self._view_users: dict[str, str] = {}
         self._home_views: dict[str, dict[str, Any]] = {}
@@ -545,6 +548,18 @@ class FakeSlack:
             parent["reply_users_count"] = len(users)
         chan.messages[msg["ts"]] = msg
         chan.order.append(msg["ts"])
+        self._revised(channel, msg)
+
+    def _revised(self, channel: str, msg: dict[str, Any]) -> None:
+        self._revisions.setdefault((channel, msg["ts"]), []).append((self._now(), copy.deepcopy(msg)))
+
+    def message_seen(self, channel: str, ts: str, at: datetime) -> dict[str, Any] | None:
+        """The message as it was at `at` (its first version if it is younger): what a client that has not
+        caught up with the latest update still shows."""
+        with self._lock:
+            revisions = self._revisions.get((channel, ts)) or []
+            seen = [m for when, m in revisions if when <= at] or [m for _, m in revisions[:1]]
+            return copy.deepcopy(seen[-1]) if seen else None
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Every message in the channel (top level and replies), in posting order."""
@@ -1012,6 +1027,7 @@ class FakeSlack:
             else:
                 msg["metadata"] = _checked_metadata(args["metadata"])
         msg["edited"] = {"user": self.bot_user_id, "ts": self._new_ts()}
+        self._revised(chan.info["id"], msg)
         body = {
             "channel": chan.info["id"],
             "ts": msg["ts"],
@@ -1434,6 +1450,7 @@ class FakeSlack:
             else:
                 msg.pop("blocks", None)
             msg["edited"] = {"user": self.bot_user_id, "ts": self._new_ts()}
+            self._revised(channel, msg)
             return 200, "ok"
         if payload.get("response_type") == "in_channel":
             thread_ts = args.get("thread_ts")

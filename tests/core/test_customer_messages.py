@@ -34,6 +34,7 @@ def every_message(messages: cm.CustomerMessages, lang: str) -> dict[str, str]:
         "claimed": messages.claimed(lang, agent="alice", team="billing"),
         "resolved": messages.resolved(lang),
         "handed_off": messages.handed_off(lang, category="legal"),
+        "linked": messages.linked(lang, category="billing"),
         "safety": messages.safety(lang),
         "safety_still_on_it": messages.safety(lang, still_on_it=True),
         "csat_question": messages.csat_question(lang),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.scenario import load_scenario
+from bot.simulate import run_scenario
 
 HERE = Path(__file__).parent
 
@@ -78,3 +81,41 @@ def test_demo_runs_and_tells_the_story(capsys, tmp_path):
     assert main(["demo", "--slack-log", str(tmp_path / "s.jsonl")]) == 0
     out = capsys.readouterr().out
     assert "card posted" in out and "claimed by" in out and "passed, 0 failed" in out
+
+
+def test_card_actions_scenario_races_hands_off_and_snoozes():
+    """Two agents racing for Claim on the same (stale) card: the second is told, not refused by the runner;
+    take over, hand-off, note, reopen and snooze run through the real app; `paged: false`, `cards: 0` hold
+    for a conversation that never escalated."""
+    scenario = load_scenario(HERE / "card_actions.yaml")
+    result = run_scenario(scenario)
+    assert result.errors == []
+    assert [e["failed"] for e in result.expectations] == [[], [], []], result.expectations
+    story = [h.text for h in result.story]
+    assert any("<@U0BOB> clicks Claim in acme and is told: “Already claimed by <@U0ALICE>" in t for t in story)
+    assert any("clicks Release in acme and is told: “Only <@U0ALICE>" in t for t in story)
+    assert any("clicks Hand off to billing in acme" in t for t in story)
+    acme = next(r for r in result.escalations if r.conversation == "acme")
+    kinds = [e.kind for e in acme.timeline]
+    for kind in ("taken_over", "handed_off", "note_added", "reopened", "customer_told_handed_off"):
+        assert kind in kinds, kind
+    assert kinds.count("resolved") == 2
+    initech = next(r for r in result.escalations if r.conversation == "initech")
+    woken = [e for e in initech.timeline if e.kind == "woken"]
+    assert [e.at - scenario.start for e in woken] == [timedelta(hours=2)]
+    assert "reminded" not in [e.kind for e in initech.timeline if e.at < woken[0].at]
+
+
+def test_bad_click_keys_name_the_line(tmp_path, capsys):
+    base = (HERE / "card_actions.yaml").read_text()
+    for patch, words in (
+        (("team: billing, note", "note"), "hand_off needs team"),
+        (("text: \"Refund issued", "note: \"Refund issued"), "note needs text"),
+        (("until: 2h}", "team: legal}"), "only hand_off takes team"),
+        (("cards: 2,", "cards: two,"), "must be a whole number"),
+    ):
+        path = tmp_path / "bad.yaml"
+        path.write_text(base.replace(*patch))
+        assert main(["simulate", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert words in err and f"{path}:" in err, err
