@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Engine
+
 from bot import feedback_cards
 from bot.deps import Deps
 from bot.domain.model import CATEGORIES
@@ -106,10 +108,11 @@ def record(deps: Deps, form: MissedForm, *, category: str, reason: str, user: st
         )
 
 
-def backtest_lines(deps: Deps, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+def backtest_lines(db: Engine, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
     """Missed escalations reported in [start, end) as `baton backtest` input: the conversation up to
-    the marked message (as Baton recorded it, or the message alone), labelled escalate: true."""
-    with read_scope(deps.db) as session:
+    the marked message (as Baton recorded it, or the message alone), labelled escalate: true. For
+    `baton export`: one JSON object per line (`json.dumps(line)`)."""
+    with read_scope(db) as session:
         rows = feedback_repo.missed_between(session, start, end)
         for m in rows:
             messages: list[dict[str, Any]] = []

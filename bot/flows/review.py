@@ -43,8 +43,9 @@ def report_tz(policy: Policy) -> ZoneInfo:
     return team.hours.tz if team is not None and team.hours is not None else ZoneInfo("UTC")
 
 
-def _payload(period: Period, key: str, channel: str) -> dict[str, Any]:
+def _payload(period: Period, key: str, channel: str, *, scheduled: bool = False) -> dict[str, Any]:
     return {
+        "scheduled": scheduled,
         "review_key": key,
         "label": period.label,
         "start": period.start.isoformat(),
@@ -84,7 +85,11 @@ def enqueue_due(deps: Deps, now: datetime) -> bool:
     key = previous_month_key(now, tz)
     period = parse_period("last month", now, tz)
     outbox.enqueue_once(
-        deps, EffectKind.REVIEW, f"review:{key}", now, **_payload(period, key, deps.policy.managers_channel)
+        deps,
+        EffectKind.REVIEW,
+        f"review:{key}",
+        now,
+        **_payload(period, key, deps.policy.managers_channel, scheduled=True),
     )
     return True
 
@@ -131,6 +136,9 @@ def _review(deps: Deps, job: Job) -> None:
         if post is None:
             population = feedback_repo.review_population(session, start, end)
             ids = stratified_sample(population, deps.policy.review.sample_size, str(p["review_key"]))
+            if not ids and p.get("scheduled"):
+                log.info("review %s: no escalations, nothing posted", p["label"])
+                return
             review_id = feedback_repo.add_review_post(
                 session,
                 key=str(p["review_key"]),

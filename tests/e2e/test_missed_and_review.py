@@ -88,7 +88,7 @@ def test_an_agent_marks_a_missed_escalation_and_the_report_and_export_count_it(w
     ]
     assert "*Missed escalations*" in str(report["blocks"]) and "cancellation 1" in str(report["blocks"])
 
-    [line] = list(missed.backtest_lines(w.deps, T0 - timedelta(days=1), w.clock.now() + timedelta(seconds=1)))
+    [line] = list(missed.backtest_lines(w.deps.db, T0 - timedelta(days=1), w.clock.now() + timedelta(seconds=1)))
     assert line["label"] == {"escalate": True, "category": "cancellation"}
     assert line["messages"][-1]["text"].endswith("dispute it") and line["account"] == {"id": ACME}
     parsed = parse_conversation(json.dumps(line), w.clock.now())  # it is valid backtest input
@@ -207,3 +207,10 @@ def test_the_monthly_review_is_posted_once_on_schedule_across_instances(world_fa
     assert review.start == datetime(2026, 11, 1, tzinfo=UTC) and review.end == datetime(
         2026, 12, 1, tzinfo=UTC
     )
+
+
+def test_a_month_without_escalations_posts_no_scheduled_review(world_factory):
+    w = make(world_factory, start=datetime(2026, 12, 1, 9, 5, tzinfo=UTC))
+    w.sweep()
+    w.sweep()
+    assert review_posts(w) == [] and rows(w, ReviewPost) == []
