@@ -85,6 +85,8 @@ def answer(deps: Deps, *, value: str, user: str, user_team: str, channel: str, m
         if session.get(Escalation, esc_id) is None:
             return Answer(False, "This survey is no longer open.")
         _, conv = repo.escalation_with_conversation(session, esc_id)
+        if channel and channel != conv.channel:
+            return Answer(False, "That button is not part of a survey.")  # a value moved to another thread
         internal = user_team == deps.identity.team_id or not user_team
         if internal and user != conv.customer_id:
             return Answer(False, FOR_THE_CUSTOMER)

@@ -96,3 +96,18 @@ def test_bad_sections_name_the_line_and_the_fix(section, words):
     with pytest.raises(PolicyFileError) as err:
         load_policy_text(BASE + section + "\n")
     assert words in str(err.value) and ":5:" in str(err.value)
+
+
+def test_the_csat_summary_compares_high_value_accounts_with_the_average():
+    rows = [("enterprise", True, 5), ("enterprise", True, 4), ("enterprise", True, 5), ("enterprise", True, None)]
+    rows += [("self-serve", True, 2), ("self-serve", True, 3), ("self-serve", False, None), ("mid-market", True, 4)]
+    summary = csat.summarise(rows)
+    assert summary.overall.answered == 6 and summary.overall.asked == 7
+    assert summary.overall.average == pytest.approx(23 / 6)
+    by = {s.segment: s for s in summary.segments}
+    assert by["enterprise"].average == pytest.approx(14 / 3) and by["enterprise"].response_rate == 0.75
+    assert summary.high_value_above_average is True
+    low = csat.summarise([("enterprise", True, 1)] * 3 + [("self-serve", True, 5)] * 3)
+    assert low.high_value_above_average is False
+    assert csat.summarise([("enterprise", True, 5)]).high_value_above_average is None  # too few to say
+    assert summary.to_dict()["high_value_above_average"] is True
