@@ -199,6 +199,10 @@ def saw_home(session: Session, user: str, now: datetime) -> None:
     session.add(viewer)
 
 
+def home_viewed_since(session: Session, since: datetime) -> bool:
+    return session.exec(select(HomeViewer.user).where(col(HomeViewer.opened_at) >= since).limit(1)).first() is not None
+
+
 def home_viewers(session: Session, since: datetime, limit: int) -> list[str]:
     rows = session.exec(
         select(HomeViewer.user)

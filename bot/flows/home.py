@@ -20,7 +20,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -31,7 +31,7 @@ from bot.deps import Deps
 from bot.domain.report import Figures, parse_period
 from bot.flows import report as report_flow
 from bot.flows.oncall import who_is_on_call
-from bot.flows.outbox import RETRYABLE_SLACK, EffectKind, Handler, Job
+from bot.flows.outbox import HOME_VIEWERS_FOR, RETRYABLE_SLACK, EffectKind, Handler, Job
 from bot.report_cards import headline_lines
 from storage import feedback_repo, repo
 from storage.db import read_scope, session_scope
@@ -39,7 +39,6 @@ from storage.models import ACTIVE_STATUSES, CLAIMED, Escalation
 
 log = logging.getLogger(__name__)
 
-HOME_VIEWERS_FOR = timedelta(days=7)
 HOME_MAX_VIEWERS = 50
 QUEUE_LINES = 15
 

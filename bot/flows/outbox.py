@@ -26,7 +26,7 @@ from bot import metrics
 from bot.deps import Deps
 from bot.logs import log_context
 from integrations import retry
-from storage import repo
+from storage import feedback_repo, repo
 from storage.db import read_scope, session_scope
 from storage.models import OutboxItem, TimelineKind
 
@@ -107,6 +107,7 @@ LEASE = timedelta(seconds=60)
 # (the dedup key), so a burst of claims publishes the Home tab once.
 HOME_DEBOUNCE = timedelta(seconds=30)
 HOME_FOLLOWS = frozenset({EffectKind.POST_CARD, EffectKind.UPDATE_CARD})
+HOME_VIEWERS_FOR = timedelta(days=7)  # refreshes go to those who opened the tab this recently (none: no refresh)
 LOUD_AFTER = 12  # attempts: from then on a still-failing effect is logged as an error at every attempt
 DRAIN_ROUNDS = 10  # rounds per call: follow-ups queued by a handler (page -> DM + pager), full batches
 BATCH = 20  # items leased together: each must run within its lease, even behind a slow Slack
@@ -144,7 +145,8 @@ def enqueue(
 ) -> None:
     """Queue an effect once per (kind, escalation, key); `shared` makes it once per (kind, key) across
     escalations (and `esc_id` may then be None: an effect of no one escalation, e.g. a scheduled review).
-    Any change a card shows (POST_CARD, UPDATE_CARD) also queues one debounced App Home refresh."""
+    Any change a card shows (POST_CARD, UPDATE_CARD) also queues one debounced App Home refresh, when
+    someone has opened the App Home in the last week."""
     _queued.count = getattr(_queued, "count", 0) + 1
     repo.enqueue(
         session,
@@ -157,7 +159,7 @@ def enqueue(
             created_at=now,
         ),
     )
-    if kind in HOME_FOLLOWS:
+    if kind in HOME_FOLLOWS and feedback_repo.home_viewed_since(session, now - HOME_VIEWERS_FOR):
         slot = int(now.timestamp() // HOME_DEBOUNCE.total_seconds()) + 1
         due = datetime.fromtimestamp(slot * HOME_DEBOUNCE.total_seconds(), now.tzinfo)
         enqueue(session, None, EffectKind.HOME_REFRESH, now, key=f"home:{slot}", at=due, shared=True)
