@@ -225,6 +225,39 @@ class CardView:
     notes: int = 0  # internal notes (each one is a reply in the card's thread)
     reopenable: bool = False  # resolved, within the policy's reopen window
     linked_threads: int = 0  # other threads the customer opened meanwhile (linked to this escalation)
+    sla: SlaView | None = None  # the running SLA target and the first breach
+
+
+@dataclass(frozen=True)
+class SlaView:
+    """What the card says about SLA targets (bot/flows/sla_clock.py)."""
+
+    target: str = ""  # pickup | next_reply | "" (none running)
+    due_at: datetime | None = None
+    left_seconds: float | None = None  # as the target counts (business hours when the team says so)
+    target_seconds: float | None = None
+    breached_at: datetime | None = None  # the first breach
+    breached_by: str = ""  # which target it was
+
+
+SLA_WORDS = {"pickup": "Pickup", "next_reply": "Next reply"}
+
+
+def sla_line(sla: SlaView) -> str:
+    """":stopwatch: Pickup target 15m: 12m left (due …)" or ":red_circle: SLA breached …", "" for nothing."""
+    parts = []
+    if sla.breached_at is not None:
+        word = SLA_WORDS.get(sla.breached_by, sla.breached_by).lower()
+        parts.append(f":red_circle: *SLA breached* ({escape(word)} target) at {fmt_time(sla.breached_at)}")
+    if sla.target and sla.due_at is not None and (sla.breached_at is None or sla.due_at > sla.breached_at):
+        word = SLA_WORDS.get(sla.target, sla.target)
+        amount = f" {fmt_duration(sla.target_seconds)}" if sla.target_seconds else ""
+        if sla.left_seconds is not None and sla.left_seconds <= 0:
+            parts.append(f":red_circle: {escape(word)} target{amount} passed at {fmt_time(sla.due_at)}")
+        else:
+            left = fmt_duration(sla.left_seconds)
+            parts.append(f":stopwatch: {escape(word)} target{amount}: *{left} left* (due {fmt_time(sla.due_at)})")
+    return " · ".join(parts)
 
 
 def _user(user: str) -> str:
@@ -354,6 +387,10 @@ def build_card(view: CardView) -> dict[str, Any]:
             " check what the customer was told."
         )
         blocks.append({"type": "context", "elements": [_mrkdwn(kept)]})
+    if view.sla is not None:
+        sla_text = sla_line(view.sla)
+        if sla_text:
+            blocks.append({"type": "context", "elements": [_mrkdwn(cut(sla_text, TEXT_LIMIT))]})
     if view.language:
         writes = f":speech_balloon: Customer writes in *{escape(view.language)}*"
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(writes, TEXT_LIMIT))]})

@@ -75,6 +75,12 @@ class TimelineKind(StrEnum):
     REOPENED = "reopened"
     SNOOZED = "snoozed"  # detail: until
     WOKEN = "woken"  # a snoozed escalation back in the queue (detail: why)
+    SLA_WARNING = "sla_warning"  # a target's deadline is near (detail: target, due_at)
+    SLA_BREACHED = "sla_breached"  # a target's deadline passed (detail: target, due_at, target_seconds)
+    SLA_MET = "sla_met"  # picked up, or answered, in time (detail: target, due_at)
+    HUMAN_REPLIED = "human_replied"  # a person of ours answered in the customer's thread
+    KEEP_ALIVE = "keep_alive"  # the customer was told we are still on it (detail: wait_seconds)
+    OVERTIME = "overtime"  # the chain had ended unclaimed: its last step ran again, the manager was told
 
 
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:
@@ -247,6 +253,22 @@ class Escalation(SQLModel, table=True):
     paged_at: datetime | None = _utc()  # on-call was paged (pager or, without one, the DM)
     chain_page_requested: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     after_hours_page_requested: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+
+    # SLA targets (bot/domain/sla_targets.py, bot/flows/sla_clock.py): the running target and its deadline,
+    # the warning before it, and `sla_check_at`, the next instant the sweep must look (the earlier of the
+    # two, or NULL). The first breach stays for reports (breached_at, breached_by = the target's name).
+    sla_target: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    sla_due_at: datetime | None = _utc()
+    sla_warn_at: datetime | None = _utc()
+    sla_check_at: datetime | None = _utc(index=True)
+    breached_at: datetime | None = _utc(index=True)
+    breached_by: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    last_human_reply_at: datetime | None = _utc()
+    # The dead zone: the customer's next keep-alive while unclaimed, and the next repeat of the chain's
+    # last step (with a note to the manager) once the chain has run out.
+    keepalive_at: datetime | None = _utc(index=True)
+    overtime_at: datetime | None = _utc(index=True)
+    overtime_rounds: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class TimelineEvent(SQLModel, table=True):

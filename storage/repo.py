@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage import sla_repo
 from storage.models import (
     ACTIVE_STATUSES,
     CLAIMED,
@@ -584,7 +585,7 @@ def next_due(session: Session, now: datetime) -> datetime | None:
     dirty = session.exec(
         select(Escalation.id).where(col(Escalation.card_dirty), Escalation.card_ts != "").limit(1)
     ).first()
-    candidates = [t for t in (step, retry, wake) if t is not None]
+    candidates = [t for t in (step, retry, wake, sla_repo.next_sla_due(session)) if t is not None]
     if dirty is not None:
         candidates.append(now)
     return min(candidates) if candidates else None

@@ -146,6 +146,12 @@ class CustomerMessages:
     def still_on_it(self, language: str, *, wait: timedelta) -> str:
         return _fill(self.book(language).templates[Template.STILL_ON_IT], wait=self.wait(language, wait))
 
+    def keep_alive(self, language: str, *, wait: timedelta | None) -> str:
+        """The rhythm's update while unclaimed: the wait left, or "longer than usual" past every pickup."""
+        if wait is None:
+            return _fill(self.book(language).templates[Template.LONGER_THAN_USUAL])
+        return self.still_on_it(language, wait=wait)
+
     def claimed(self, language: str, *, agent: str, team: str) -> str:
         """Names come from Slack and the policy: escaped, so they show as text, never as mentions."""
         return _fill(self.book(language).templates[Template.CLAIMED], agent=escape(agent), team=escape(team))

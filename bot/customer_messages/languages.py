@@ -41,6 +41,8 @@ EN = Phrasebook(
         " {emergency}",
         T.SAFETY_STILL_ON_IT: "You haven't been forgotten: a person from our team will be with you as soon"
         " as they can. {emergency}",
+        T.LONGER_THAN_USUAL: "Thanks for waiting: this is taking longer than usual, and we're sorry. Your request is"
+        " still with our team and hasn't been forgotten; we'll keep you posted here.",
     },
     teams={
         "billing": "our billing team",
@@ -130,6 +132,8 @@ ES = Phrasebook(
         " {emergency}",
         T.SAFETY_STILL_ON_IT: "No nos hemos olvidado de ti: una persona de nuestro equipo te atenderá lo"
         " antes posible. {emergency}",
+        T.LONGER_THAN_USUAL: "Gracias por esperar: esto está tardando más de lo habitual, y lo sentimos. Tu consulta"
+        " sigue con nuestro equipo y no la hemos olvidado; te iremos informando aquí.",
     },
     teams={
         "billing": "nuestro equipo de facturación",
@@ -221,6 +225,9 @@ DE = Phrasebook(
         " erklären. {emergency}",
         T.SAFETY_STILL_ON_IT: "Wir haben Sie nicht vergessen: Eine Person aus unserem Team meldet sich so"
         " schnell wie möglich bei Ihnen. {emergency}",
+        T.LONGER_THAN_USUAL: "Danke fürs Warten: Es dauert länger als üblich, das tut uns leid. Ihre Anfrage liegt"
+        " weiterhin bei unserem Team und ist nicht vergessen; wir halten Sie hier auf dem"
+        " Laufenden.",
     },
     teams={  # in the dative: "eine Person aus unserem Abrechnungsteam"
         "billing": "unserem Abrechnungsteam",
@@ -312,6 +319,9 @@ FR = Phrasebook(
         " donc rien à réexpliquer. {emergency}",
         T.SAFETY_STILL_ON_IT: "Nous ne vous oublions pas\u00a0: une personne de notre équipe va vous répondre"
         " dès que possible. {emergency}",
+        T.LONGER_THAN_USUAL: "Merci de votre patience\u00a0: cela prend plus de temps que d'habitude, et nous en"
+        " sommes désolés. Votre demande est toujours entre les mains de notre équipe et n'est pas"
+        " oubliée\u00a0; nous vous tiendrons informé ici.",
     },
     teams={
         "billing": "notre équipe facturation",
@@ -403,6 +413,9 @@ PT = Phrasebook(
         " {emergency}",
         T.SAFETY_STILL_ON_IT: "Não esquecemos de você: uma pessoa da nossa equipe vai atender você o mais"
         " rápido possível. {emergency}",
+        T.LONGER_THAN_USUAL: "Obrigado por aguardar: está demorando mais do que o normal, e pedimos desculpas. Sua"
+        " solicitação continua com a nossa equipe e não foi esquecida; vamos manter você"
+        " informado por aqui.",
     },
     teams={  # after "da" / "para a": "uma pessoa da nossa equipe de cobrança"
         "billing": "nossa equipe de cobrança",
@@ -502,6 +515,8 @@ IT = Phrasebook(
         " nuovo. {emergency}",
         T.SAFETY_STILL_ON_IT: "Non ci siamo dimenticati di te: una persona del nostro team ti risponderà il"
         " prima possibile. {emergency}",
+        T.LONGER_THAN_USUAL: "Grazie per l'attesa: ci sta volendo più del solito, e ci dispiace. La tua richiesta è"
+        " ancora al nostro team e non è stata dimenticata; ti terremo aggiornato qui.",
     },
     teams={  # after "del nostro" / "al nostro"
         "billing": "team di fatturazione",
@@ -592,6 +607,8 @@ NL = Phrasebook(
         " in; die kan dit hele gesprek teruglezen, dus je hoeft niets opnieuw uit te leggen. {emergency}",
         T.SAFETY_STILL_ON_IT: "We zijn je niet vergeten: een medewerker van ons team neemt zo snel mogelijk"
         " contact met je op. {emergency}",
+        T.LONGER_THAN_USUAL: "Bedankt voor je geduld: dit duurt langer dan normaal, sorry daarvoor. Je vraag ligt nog"
+        " steeds bij ons team en is niet vergeten; we houden je hier op de hoogte.",
     },
     teams={
         "billing": "ons facturatieteam",

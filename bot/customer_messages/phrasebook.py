@@ -26,6 +26,7 @@ class Template(StrEnum):
     SAFETY_STILL_ON_IT = "safety_still_on_it"  # nobody has claimed a safety escalation yet
     CSAT_QUESTION = "csat_question"  # after the resolution: how did we do? (with buttons 1-5)
     CSAT_THANKS = "csat_thanks"  # replaces the question once the customer has answered
+    LONGER_THAN_USUAL = "longer_than_usual"  # a keep-alive once the wait is past every recent pickup
 
 
 # What each template may insert. {reason}: why a person is taking over, a sentence or nothing;
@@ -45,6 +46,7 @@ PLACEHOLDERS: Mapping[Template, tuple[str, ...]] = {
     Template.SAFETY_STILL_ON_IT: ("emergency",),
     Template.CSAT_QUESTION: (),
     Template.CSAT_THANKS: (),
+    Template.LONGER_THAN_USUAL: (),
 }
 
 

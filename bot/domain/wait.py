@@ -30,6 +30,26 @@ def expected_wait(
     return timedelta(seconds=statistics.median(usable))
 
 
+def remaining_wait(
+    pickup_seconds: Sequence[float], waited_seconds: float, default: timedelta = DEFAULT_EXPECTED_WAIT
+) -> timedelta | None:
+    """How much longer a customer who has already waited `waited_seconds` should expect to wait.
+
+    From the pickups that took longer than that wait (the others are no guide any more): the median of
+    what they took beyond it, so the estimate counts down as the wait goes on instead of repeating the
+    first one. Without history, what is left of `default`. None when the wait is already longer than
+    every pickup seen (or than the default): then the honest answer is "longer than usual".
+    """
+    usable = [float(s) for s in pickup_seconds if isinstance(s, int | float) and math.isfinite(s) and s >= 0]
+    if not usable:
+        left = default.total_seconds() - waited_seconds
+        return timedelta(seconds=left) if left > 0 else None
+    longer = [s - waited_seconds for s in usable if s > waited_seconds]
+    if not longer:
+        return None
+    return timedelta(seconds=statistics.median(longer))
+
+
 def default_wait(doc: Mapping[str, Any], team_name: str) -> timedelta:
     """The team's `expected_wait` (or team_defaults'), used when there is no pickup history."""
     value, path = team_setting(doc, team_name, "expected_wait")

@@ -8,7 +8,7 @@ from bot import card_modals, metrics
 from bot.deps import Deps
 from bot.domain.handoff import HandoffState
 from bot.domain.report import Needed
-from bot.flows import action_effects, csat, durations, handoff, outbox, sla
+from bot.flows import action_effects, csat, durations, handoff, outbox, sla, sla_clock
 from bot.flows.outbox import EffectKind, unique
 from storage import feedback_repo, repo
 from storage.db import session_scope
@@ -87,6 +87,7 @@ def release(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
         if note:
             esc.sla_note = note
             session.add(esc)
+        sla_clock.on_release(session, deps, esc, now)
         repo.log(session, esc_id, now, TimelineKind.RELEASED, actor=user)
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
     outbox.run_for(deps, esc_id)

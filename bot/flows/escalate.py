@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
 from bot.domain.model import Account, Decision, FiredTrigger
-from bot.flows import durations, handoff, outbox, sla
+from bot.flows import durations, handoff, outbox, sla, sla_clock
 from bot.flows.outbox import EffectKind
 from storage import repo
 from storage.models import OPEN, RESOLVED, Conversation, Escalation, TimelineKind
@@ -66,6 +66,7 @@ def open_or_grow(
             policy_version=deps.policy.engine.policy_fingerprint,
         )
         durations.record(deps, esc)
+        sla_clock.arm_open(deps, esc, now)
         inserted = repo.insert_escalation(session, esc)
         if inserted is not None:
             assert inserted.id is not None
@@ -150,6 +151,7 @@ def _replan(session: Session, deps: Deps, esc: Escalation, now: datetime) -> Non
         next_at,
         note,
     )
+    sla_clock.on_urgency_raised(deps, esc, now)
     if team.hours is not None and not hours.is_open(team.hours, now) and esc.urgency == "immediate":
         repo.log(
             session,

@@ -18,7 +18,7 @@ from bot.deps import Deps
 from bot.domain import loop, model
 from bot.domain.summary import parse_agent_summary
 from bot.domain.triggers import MessageAnalysis, analyse, decide
-from bot.flows import accounts, card_extras, escalate, outbox, returning
+from bot.flows import accounts, card_extras, escalate, outbox, returning, sla_clock
 from bot.logs import log_context
 from storage import repo
 from storage.db import session_scope
@@ -137,21 +137,33 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
 
         active = repo.active_escalation(session, conv.id, lock=True)
         # A thread of a customer whose escalation is open elsewhere goes to that escalation, not the AI agent.
-        linked = returning.route(session, deps, conv, msg.text or "", now) if role == "customer" and active is None else None
+        linked = (
+            returning.route(session, deps, conv, msg.text or "", now)
+            if role == "customer" and active is None
+            else None
+        )
         if active is not None and active.status == SNOOZED and role == "customer":
             card_extras.wake(session, deps, active, now, why="the customer wrote again")
             session.refresh(active)
-        flagged = role == "ai" and active is not None and escalate.ai_after_handoff(session, active, msg.ts, now)
+        flagged = (
+            role == "ai" and active is not None and escalate.ai_after_handoff(session, active, msg.ts, now)
+        )
         if linked is not None:
             esc_id = linked
         elif role == "agent":
             if active is not None and active.status in (OPEN, SNOOZED):
                 assert active.id is not None
                 escalate.claim_by_reply(session, deps, active, msg.user, now)
+                sla_clock.on_message(session, deps, active, role, msg.user, now)
                 esc_id = active.id
+            elif active is not None:  # a human answered: the next-reply target is met
+                sla_clock.on_message(session, deps, active, role, msg.user, now)
+                return IngestResult(True, "agent reply")
             else:
                 return IngestResult(True, "agent reply")
         else:
+            if role == "customer" and active is not None:
+                sla_clock.on_message(session, deps, active, role, msg.user, now)
             # A resolved escalation answered what came before it, as an agent's reply does: only what
             # the customer said since can open another one (a "thanks" must not reopen it).
             past = repo.escalations_of_conversation(session, conv.id) if active is None else []
@@ -172,12 +184,23 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
                 esc_id, opened = escalate.open_or_grow(session, deps, conv, active, decision, account, now)
             elif flagged and active is not None and active.id is not None:
                 esc_id = active.id  # the card shows the flag now
-            elif role != "customer" or not past or (back := returning.came_back(session, deps, past, msg.text or "", decision.prefer_agent, now)) is None:
+            elif (
+                role != "customer"
+                or not past
+                or (
+                    back := returning.came_back(
+                        session, deps, past, msg.text or "", decision.prefer_agent, now
+                    )
+                )
+                is None
+            ):
                 return IngestResult(True, "no escalation")
             else:  # within the cooling period: the message goes to whoever resolved it
                 esc_id = back
     with log_context(escalation_id=esc_id):
-        log.info("escalation %s %s from %s/%s", esc_id, "opened" if opened else "updated", msg.channel, msg.ts)
+        log.info(
+            "escalation %s %s from %s/%s", esc_id, "opened" if opened else "updated", msg.channel, msg.ts
+        )
         outbox.run_for(deps, esc_id)
     return IngestResult(True, "escalated" if opened else "updated", esc_id, opened)
 

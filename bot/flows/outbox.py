@@ -67,6 +67,9 @@ class EffectKind(StrEnum):
     FORWARD_TO_HANDLER = "forward_to_handler"  # the customer wrote again after the resolve: to its resolver
     LINKED_NOTICE = "linked_notice"  # a new thread of the customer: in the card's thread, and to the claimer
     NOTIFY_LINKED = "notify_linked"  # ...and the customer is told in that new thread
+    SLA_WARNING = "sla_warning"  # a target's deadline is near: the claimer, or the team (bot/flows/sla_notices.py)
+    SLA_BREACHED = "sla_breached"  # a target passed: said in the card's thread
+    SLA_WATCHDOG = "sla_watchdog"  # the watchdog's report of a breach to the managers' channel
 
 
 class Retry(Exception):

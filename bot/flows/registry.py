@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.flows import action_effects, csat, drift, effects, handoff, home, notices, paging, review, summaries
+from bot.flows import (
+    action_effects,
+    csat,
+    drift,
+    effects,
+    handoff,
+    home,
+    notices,
+    paging,
+    review,
+    sla_notices,
+    summaries,
+)
 from bot.flows.outbox import EffectKind, Handler, check_registry
 
 EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
@@ -20,6 +32,7 @@ EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
         **drift.HANDLERS,
         **home.HANDLERS,
         **action_effects.HANDLERS,
+        **sla_notices.HANDLERS,
     }
 )
 check_registry(EFFECTS)

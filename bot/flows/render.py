@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.cards import CardView, TranscriptLine
+from bot.cards import CardView, SlaView, TranscriptLine
 from bot.deps import Deps
 from bot.domain.model import Account
-from bot.flows import accounts, summaries
+from bot.flows import accounts, sla_clock, summaries
 from storage import actions_repo, repo
 from storage.db import read_scope
 from storage.models import Conversation, Escalation, TimelineKind
@@ -98,4 +98,17 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         linked_threads=sum(1 for e in shown if e.kind == TimelineKind.LINKED_THREAD),
         reopenable=esc.status == "resolved"
         and deps.policy.card_actions.can_reopen(esc.resolved_at, deps.clock.now()),
+        sla=sla_view(deps, esc),
+    )
+
+
+def sla_view(deps: Deps, esc: Escalation) -> SlaView:
+    now = deps.clock.now()
+    return SlaView(
+        target=esc.sla_target,
+        due_at=esc.sla_due_at,
+        left_seconds=sla_clock.time_left(deps, esc, now),
+        target_seconds=sla_clock.target_seconds(deps, esc),
+        breached_at=esc.breached_at,
+        breached_by=esc.breached_by,
     )

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot import metrics
 from bot.deps import Deps
 from bot.domain import chain, hours
-from bot.flows import outbox
+from bot.flows import outbox, sla_clock
 from bot.flows.outbox import EffectKind
 from bot.policy import Policy, Team
 from storage import repo
@@ -81,6 +81,8 @@ def on_stop(session: Session, deps: Deps, esc_id: int, now: datetime) -> None:
     if esc is not None and esc.sla_note.startswith("next:"):
         esc.sla_note = ""
         session.add(esc)
+    if esc is not None:
+        sla_clock.on_stop(session, deps, esc, now)
 
 
 def sweep_interval(deps: Deps) -> timedelta:
@@ -111,6 +113,8 @@ def run_due_steps(deps: Deps, now: datetime, overdue: list[int]) -> list[int]:
                 session, esc.id, esc.steps_done, following.due_at if following else None, note
             ):
                 continue  # another instance took it
+            if following is None:  # the chain ran out unclaimed: its last step repeats (docs/policy-paging.md)
+                sla_clock.chain_finished(session, deps, esc, step.due_at, now)
             late = now - step.due_at
             metrics.step_ran(late_seconds=late.total_seconds())
             if late > 2 * sweep_interval(deps):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
-from bot.flows import card_extras, drift, effects, outbox, review, sla
+from bot.flows import card_extras, drift, effects, outbox, review, sla, sla_clock
 from storage import inbox, repo
 from storage.db import read_scope, session_scope
 
@@ -26,6 +26,7 @@ class SweepReport:
     effects: int = 0
     cards: int = 0
     pruned: int = 0  # processed inbox requests forgotten
+    sla: int = 0
     overdue: list[int] = field(default_factory=list)
 
 
@@ -42,6 +43,9 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
         if not taken:
             break
     _schedules(deps, now)
+    for esc_id in sla_clock.run_due(deps, now):  # SLA warnings and breaches, keep-alives, repeats
+        outbox.run_for(deps, esc_id)
+        report.sla += 1
     report.effects = outbox.run_due(deps, now)
     report.cards = _refresh_dirty_cards(deps, now)
     report.pruned = _prune_inbox(deps, now)

@@ -173,11 +173,13 @@ def test_immediate_chain_remind_page_manager_in_order(make_world):
     [note] = dms(w, MANAGER)
     assert "nobody on team support has claimed it" in note["text"]
 
-    # The chain is finished: an hour later nothing more happened.
+    # The chain is finished, and still nobody claimed: its last step (notify the manager) repeats every
+    # `repeat_every` (30m by default) until someone does; nothing else runs again.
     w.advance_to(T0 + timedelta(hours=2))
     assert len(reminders(w)) == 1 and len(still_on_it(w)) == 1
-    assert len(dms(w, ONCALL)) == 1 and len(dms(w, MANAGER)) == 1 and len(triggers(w)) == 1
-    assert kinds(w, esc.id).count("step") == 3
+    assert len(dms(w, ONCALL)) == 1 and len(triggers(w)) == 1
+    assert len(dms(w, MANAGER)) == 4  # 20m, then 50m, 80m, 110m
+    assert kinds(w, esc.id).count("step") == 3 and kinds(w, esc.id).count("overtime") == 3
     assert current(w).next_step_at is None
 
 
@@ -323,8 +325,9 @@ def test_restart_in_the_middle_of_the_chain_loses_and_doubles_nothing(make_world
     restart_app(w)
     w.advance_to(T0 + timedelta(hours=1))
     assert len(reminders(w)) == 1 and len(still_on_it(w)) == 1
-    assert len(dms(w, ONCALL)) == 1 and len(triggers(w, key_of(esc))) == 1 and len(dms(w, MANAGER)) == 1
-    assert kinds(w, esc.id).count("step") == 3
+    assert len(dms(w, ONCALL)) == 1 and len(triggers(w, key_of(esc))) == 1
+    assert len(dms(w, MANAGER)) == 2  # the last step at 20m, its one repeat at 50m
+    assert kinds(w, esc.id).count("step") == 3 and kinds(w, esc.id).count("overtime") == 1
     # The new app still answers clicks on the old card.
     click(w, esc, Action.CLAIM)
     assert w.pagerduty.incident(key_of(esc))["status"] == "resolved"
