@@ -39,9 +39,12 @@ EXPECT_KEYS = (
     "team",
     "customer_told_resolved",
     "cards",
+    "breached",
+    "breached_by",
 )
 OFFSET_KEYS = ("escalated_by", "pickup_max", "paged_by", "reminded_by")
-BOOL_KEYS = ("escalated", "customer_notified", "paged", "page_resolved", "customer_told_resolved")
+BOOL_KEYS = ("escalated", "customer_notified", "paged", "page_resolved", "customer_told_resolved", "breached")
+SLA_TARGETS = ("pickup", "next_reply")  # breached_by: which SLA target the first breach was
 
 
 class ScenarioError(PolicyFileError):
@@ -252,7 +255,9 @@ def _parse_steps(
                 if key not in item:
                     raise _fail(path, f"{click} needs {key}", f"e.g. {key}: {_EXAMPLES[key]}")
             if "note" in item and click not in ("resolve", "hand_off"):
-                raise _fail((*path, "note"), "only resolve and hand_off take a note", "a note click writes text:")
+                raise _fail(
+                    (*path, "note"), "only resolve and hand_off take a note", "a note click writes text:"
+                )
             needed = _str(item, "needed", path, required=False) or "yes"
             if needed not in NEEDED:
                 raise _fail((*path, "needed"), f"'{needed}' is not an answer", "yes | no | partly")
@@ -306,7 +311,15 @@ def _parse_expect(
                 _offset(item[key], (*path, key), start)
         cards = item.get("cards")
         if "cards" in item and (isinstance(cards, bool) or not isinstance(cards, int) or cards < 0):
-            raise _fail((*path, "cards"), "must be a whole number, 0 or more", "e.g. cards: 2 after a hand-off")
+            raise _fail(
+                (*path, "cards"), "must be a whole number, 0 or more", "e.g. cards: 2 after a hand-off"
+            )
+        if "breached_by" in item and item["breached_by"] not in SLA_TARGETS:
+            raise _fail(
+                (*path, "breached_by"),
+                f"{item['breached_by']!r} is not an SLA target",
+                " | ".join(SLA_TARGETS),
+            )
         if "urgency" in item and item["urgency"] not in ("immediate", "queued"):
             raise _fail((*path, "urgency"), f"'{item['urgency']}' is not an urgency", "immediate | queued")
         out.append(Expectation(raw=dict(item), conversation=conv))

@@ -328,6 +328,12 @@ def _paging_key(key: str, want: Any, rec: EscalationRecord, start: datetime, run
     if key == "page_resolved":
         resolved = _first(rec, ("page_resolved",))
         return (resolved is not None) == want, resolved is not None
+    if key in ("breached", "breached_by"):
+        breach = _first(rec, ("sla_breached",))
+        if key == "breached":
+            return (breach is not None) == want, breach is not None
+        target = breach.detail.get("target") if breach is not None else None
+        return target == want, target
     if key == "reminded_by":
         reminded = _first(rec, ("reminded",))
         if reminded is None:

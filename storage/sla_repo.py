@@ -14,7 +14,9 @@ from sqlmodel import Session, col, select
 from storage.models import ACTIVE_STATUSES, OPEN, Escalation
 
 
-def _due(session: Session, column: Any, now: datetime, statuses: Sequence[str], limit: int) -> list[Escalation]:
+def _due(
+    session: Session, column: Any, now: datetime, statuses: Sequence[str], limit: int
+) -> list[Escalation]:
     query = (
         select(Escalation)
         .where(column.is_not(None), column <= now, col(Escalation.status).in_(statuses))
@@ -59,7 +61,9 @@ def take_sla_check(
 def take_keepalive(session: Session, esc_id: int, seen: datetime, following: datetime | None) -> bool:
     result = session.execute(
         update(Escalation)
-        .where(col(Escalation.id) == esc_id, col(Escalation.status) == OPEN, col(Escalation.keepalive_at) == seen)
+        .where(
+            col(Escalation.id) == esc_id, col(Escalation.status) == OPEN, col(Escalation.keepalive_at) == seen
+        )
         .values(keepalive_at=following)
     )
     return _changed(result)
@@ -70,7 +74,9 @@ def take_overtime(
 ) -> bool:
     result = session.execute(
         update(Escalation)
-        .where(col(Escalation.id) == esc_id, col(Escalation.status) == OPEN, col(Escalation.overtime_at) == seen)
+        .where(
+            col(Escalation.id) == esc_id, col(Escalation.status) == OPEN, col(Escalation.overtime_at) == seen
+        )
         .values(overtime_at=following, overtime_rounds=rounds + 1)
     )
     return _changed(result)
@@ -82,7 +88,11 @@ def next_sla_due(session: Session) -> datetime | None:
         session.exec(
             select(func.min(column)).where(col(Escalation.status).in_(ACTIVE_STATUSES), column.is_not(None))
         ).one()
-        for column in (col(Escalation.sla_check_at), col(Escalation.keepalive_at), col(Escalation.overtime_at))
+        for column in (
+            col(Escalation.sla_check_at),
+            col(Escalation.keepalive_at),
+            col(Escalation.overtime_at),
+        )
     ]
     found = [t for t in times if t is not None]
     return min(found) if found else None

@@ -169,7 +169,9 @@ def _per_urgency(
     if isinstance(raw, Mapping):
         for urgency, d in raw.items():
             if urgency not in URGENCIES:
-                raise PolicyError((*path, urgency), f"{urgency!r} is not an urgency", "use immediate or queued")
+                raise PolicyError(
+                    (*path, urgency), f"{urgency!r} is not an urgency", "use immediate or queued"
+                )
             out[str(urgency)] = _duration(d, (*path, urgency))
     elif raw is not None:
         one = _duration(raw, path)
@@ -190,7 +192,9 @@ def _segments(raw: Any, path: tuple[str | int, ...]) -> tuple[tuple[str, Duratio
             raise PolicyError((*path, name), "a segment's targets must be a mapping", "e.g. {pickup: 5m}")
         for key in body:
             if key not in SEGMENT_KEYS:
-                raise PolicyError((*path, name, key), f"unknown key {key!r}", "use " + ", ".join(SEGMENT_KEYS))
+                raise PolicyError(
+                    (*path, name, key), f"unknown key {key!r}", "use " + ", ".join(SEGMENT_KEYS)
+                )
         pickup = _per_urgency(body.get("pickup"), (*path, name, "pickup"), {}, fill=False)
         reply = _per_urgency(body.get("next_reply"), (*path, name, "next_reply"), {}, fill=False)
         out.append((str(name), tuple(pickup.items()), tuple(reply.items())))
@@ -227,7 +231,9 @@ def parse_sla(value: Any, path: tuple[str | int, ...]) -> SlaTargets:
         every = _duration(value["repeat_every"], (*path, "repeat_every"), "repeat_every")
         if every < MIN_KEEP_ALIVE:
             raise PolicyError(
-                (*path, "repeat_every"), "repeat_every under 5m would page in a loop", "e.g. repeat_every: 30m"
+                (*path, "repeat_every"),
+                "repeat_every under 5m would page in a loop",
+                "e.g. repeat_every: 30m",
             )
     return SlaTargets(
         pickup=tuple(pickup.items()),

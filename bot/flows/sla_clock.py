@@ -116,7 +116,12 @@ def _met(session: Session, esc: Escalation, now: datetime) -> None:
     assert esc.id is not None
     if esc.sla_target and esc.sla_due_at is not None and esc.sla_due_at >= now:
         repo.log(
-            session, esc.id, now, TimelineKind.SLA_MET, target=esc.sla_target, due_at=esc.sla_due_at.isoformat()
+            session,
+            esc.id,
+            now,
+            TimelineKind.SLA_MET,
+            target=esc.sla_target,
+            due_at=esc.sla_due_at.isoformat(),
         )
 
 
@@ -200,7 +205,9 @@ def _sla_check(session: Session, esc: Escalation, now: datetime) -> bool:
         if not sla_repo.take_sla_check(session, esc.id, seen, {"sla_warn_at": None, "sla_check_at": due}):
             return False
         repo.log(session, esc.id, now, TimelineKind.SLA_WARNING, **detail)
-        outbox.enqueue(session, esc.id, EffectKind.SLA_WARNING, now, key=f"{target}:{due.isoformat()}", **detail)
+        outbox.enqueue(
+            session, esc.id, EffectKind.SLA_WARNING, now, key=f"{target}:{due.isoformat()}", **detail
+        )
         return True
     values: dict[str, Any] = {"sla_warn_at": None, "sla_check_at": None}
     if esc.breached_at is None:
@@ -228,7 +235,7 @@ def _keepalive(session: Session, deps: Deps, esc: Escalation, now: datetime) -> 
         now,
         key=f"keepalive:{seen.isoformat()}",
         text=text,
-        log_kind=TimelineKind.KEEP_ALIVE,
+        log_kind=TimelineKind.CUSTOMER_TOLD_WAITING,
         state="human",
     )
     repo.log(session, esc.id, now, TimelineKind.KEEP_ALIVE, wait_seconds=left)
@@ -284,6 +291,11 @@ def _overtime(session: Session, deps: Deps, esc: Escalation, now: datetime) -> b
     )
     if last != EffectKind.NOTIFY_MANAGER.value:
         outbox.enqueue(
-            session, esc.id, EffectKind.NOTIFY_MANAGER, now, key=f"overtime:{started}:{rounds}:manager", overtime=rounds
+            session,
+            esc.id,
+            EffectKind.NOTIFY_MANAGER,
+            now,
+            key=f"overtime:{started}:{rounds}:manager",
+            overtime=rounds,
         )
     return True

@@ -23,7 +23,9 @@ def _still(esc: Escalation | None, job: Job) -> bool:
     """The target the item was queued for is still the one running (a claim or reply may have ended it)."""
     if esc is None or esc.sla_due_at is None:
         return False
-    return esc.sla_target == job.payload.get("target") and esc.sla_due_at.isoformat() == job.payload.get("due_at")
+    return esc.sla_target == job.payload.get("target") and esc.sla_due_at.isoformat() == job.payload.get(
+        "due_at"
+    )
 
 
 def _what(esc: Escalation) -> str:
@@ -54,10 +56,17 @@ def warning(deps: Deps, job: Job) -> None:
     )
     if status == CLAIMED and claimer:
         dm = deps.slack.conversations_open(users=claimer)["channel"]["id"]
-        slack_post.post_once(deps, job, kind=slack_post.MESSAGE, channel=dm, text=text + " Reply in the customer's thread.")
+        slack_post.post_once(
+            deps, job, kind=slack_post.MESSAGE, channel=dm, text=text + " Reply in the customer's thread."
+        )
     elif channel and ts:
         slack_post.post_once(
-            deps, job, kind=slack_post.MESSAGE, channel=channel, thread_ts=ts, text=f"{mention} {text} Claim it on the card."
+            deps,
+            job,
+            kind=slack_post.MESSAGE,
+            channel=channel,
+            thread_ts=ts,
+            text=f"{mention} {text} Claim it on the card.",
         )
     else:
         where = internal_channel(deps, team.channel if team is not None else "")
@@ -79,14 +88,22 @@ def breached(deps: Deps, job: Job) -> None:
         if target is Target.PICKUP:
             state = "is still unclaimed"
         else:
-            state = f"is claimed by <@{esc.claimed_by}> but has no human reply" if esc.claimed_by else "has no reply"
+            state = (
+                f"is claimed by <@{esc.claimed_by}> but has no human reply"
+                if esc.claimed_by
+                else "has no reply"
+            )
         report = (
             f":rotating_light: Baton watchdog: the {esc.urgency} escalation #{esc.id} for {cards.escape(esc.account_id)} "
             f"{state} past its {word} target ({amount}, breached at {cards.fmt_time(due)})."
             + (f" <{card_link(esc)}|Open the card>" if esc.card_channel else "")
         )
         outbox.enqueue(
-            session, job.esc_id, EffectKind.SLA_WATCHDOG, deps.clock.now(), key=f"{target.value}:{due.isoformat()}",
+            session,
+            job.esc_id,
+            EffectKind.SLA_WATCHDOG,
+            deps.clock.now(),
+            key=f"{target.value}:{due.isoformat()}",
             text=report,
         )
     if channel and ts:
@@ -105,7 +122,11 @@ def watchdog(deps: Deps, job: Job) -> None:
     if not deps.policy.managers_channel:
         return
     slack_post.post_once(
-        deps, job, kind=slack_post.MESSAGE, channel=deps.policy.managers_channel, text=str(job.payload["text"])
+        deps,
+        job,
+        kind=slack_post.MESSAGE,
+        channel=deps.policy.managers_channel,
+        text=str(job.payload["text"]),
     )
 
 

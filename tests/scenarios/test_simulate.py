@@ -92,7 +92,9 @@ def test_card_actions_scenario_races_hands_off_and_snoozes():
     assert result.errors == []
     assert [e["failed"] for e in result.expectations] == [[], [], []], result.expectations
     story = [h.text for h in result.story]
-    assert any("<@U0BOB> clicks Claim in acme and is told: “Already claimed by <@U0ALICE>" in t for t in story)
+    assert any(
+        "<@U0BOB> clicks Claim in acme and is told: “Already claimed by <@U0ALICE>" in t for t in story
+    )
     assert any("clicks Release in acme and is told: “Only <@U0ALICE>" in t for t in story)
     assert any("clicks Hand off to billing in acme" in t for t in story)
     acme = next(r for r in result.escalations if r.conversation == "acme")
@@ -110,7 +112,7 @@ def test_bad_click_keys_name_the_line(tmp_path, capsys):
     base = (HERE / "card_actions.yaml").read_text()
     for patch, words in (
         (("team: billing, note", "note"), "hand_off needs team"),
-        (("text: \"Refund issued", "note: \"Refund issued"), "note needs text"),
+        (('text: "Refund issued', 'note: "Refund issued'), "note needs text"),
         (("until: 2h}", "team: legal}"), "only hand_off takes team"),
         (("cards: 2,", "cards: two,"), "must be a whole number"),
     ):
@@ -119,3 +121,25 @@ def test_bad_click_keys_name_the_line(tmp_path, capsys):
         assert main(["simulate", str(path)]) == 2
         err = capsys.readouterr().err
         assert words in err and f"{path}:" in err, err
+
+
+def test_sla_breaches_are_expectations(capsys):
+    assert main(["simulate", str(HERE / "sla.yaml"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [e["actual"] for e in out["expectations"]] == [
+        {"escalated": True, "breached": True, "breached_by": "pickup"},
+        {"escalated": True, "breached": False},
+        {"escalated": True, "breached": True, "breached_by": "next_reply"},
+    ]
+
+
+def test_sla_expectation_values_are_checked(tmp_path, capsys):
+    text = (HERE / "sla.yaml").read_text().replace("breached_by: pickup", "breached_by: lunch")
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    assert main(["simulate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:20:" in err and "'lunch' is not an SLA target" in err and "pickup | next_reply" in err
+    failing = (HERE / "sla.yaml").read_text().replace("initech, breached: false", "initech, breached: true")
+    path.write_text(failing)
+    assert main(["simulate", str(path)]) == 1

@@ -17,7 +17,15 @@ down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_TIMES = ("sla_due_at", "sla_warn_at", "sla_check_at", "breached_at", "last_human_reply_at", "keepalive_at", "overtime_at")
+_TIMES = (
+    "sla_due_at",
+    "sla_warn_at",
+    "sla_check_at",
+    "breached_at",
+    "last_human_reply_at",
+    "keepalive_at",
+    "overtime_at",
+)
 _INDEXED = ("sla_check_at", "breached_at", "keepalive_at", "overtime_at")
 
 
