@@ -55,10 +55,7 @@ def warning(deps: Deps, job: Job) -> None:
         f"its {word} target ({amount}) is due {due}."
     )
     if status == CLAIMED and claimer:
-        dm = deps.slack.conversations_open(users=claimer)["channel"]["id"]
-        slack_post.post_once(
-            deps, job, kind=slack_post.MESSAGE, channel=dm, text=text + " Reply in the customer's thread."
-        )
+        slack_post.post_dm_once(deps, job, user=claimer, text=text + " Reply in the customer's thread.")
     elif channel and ts:
         slack_post.post_once(
             deps,
