@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot import card_modals
 from bot.deps import Deps
 from bot.domain import hours
-from bot.flows import action_effects, outbox, sla
+from bot.flows import action_effects, outbox, sla, sla_clock
 from bot.flows.claim import REFUSAL, ClickResult, is_internal, not_yours
 from bot.flows.outbox import EffectKind, unique
 from storage import actions_repo, repo
@@ -177,6 +177,8 @@ def _move(
     if not moved:
         session.refresh(esc)
         return _changed_since(esc, seen) or _may_hand_off(esc, user) or "it changed just now; look at the card again."
+    session.refresh(esc)
+    sla_clock.on_release(session, deps, esc, now)  # the new team's pickup target, from now
     repo.log(
         session,
         esc.id,

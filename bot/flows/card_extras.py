@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot import card_modals, cards
 from bot.deps import Deps
-from bot.flows import action_effects, outbox, sla
+from bot.flows import action_effects, outbox, sla, sla_clock
 from bot.flows.claim import REFUSAL, ClickResult, is_internal
 from bot.flows.outbox import EffectKind, unique
 from storage import actions_repo, repo
@@ -173,6 +173,7 @@ def wake(session: Session, deps: Deps, esc: Escalation, now: datetime, *, why: s
     if not actions_repo.wake(session, esc.id, now, next_at, note):
         return False
     repo.log(session, esc.id, now, TimelineKind.WOKEN, why=why, snoozed_by=esc.snoozed_by)
+    sla_clock.on_release(session, deps, esc, now)  # the pickup target and keep-alives start again
     outbox.enqueue(session, esc.id, EffectKind.UPDATE_CARD, now, key=unique())
     by = f" (snoozed by <@{esc.snoozed_by}>)" if esc.snoozed_by else ""
     outbox.enqueue(

@@ -31,7 +31,7 @@ from bot.flows import outbox
 from bot.flows.outbox import EffectKind
 from storage import repo, sla_repo
 from storage.db import session_scope
-from storage.models import CLAIMED, OPEN, RESOLVED, Escalation, TimelineKind
+from storage.models import CLAIMED, OPEN, RESOLVED, SNOOZED, Escalation, TimelineKind
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,8 @@ def on_stop(session: Session, deps: Deps, esc: Escalation, now: datetime) -> Non
         if esc.sla_target == Target.PICKUP.value:
             _met(session, esc, now)
         _arm(deps, esc, Target.NEXT_REPLY, now, now)
+    elif esc.status == SNOOZED:  # deferred on purpose: no target runs until it wakes (on_release)
+        _disarm(esc)
     elif esc.status == RESOLVED:
         if esc.sla_target == Target.NEXT_REPLY.value:
             _met(session, esc, now)  # resolving is an answer of its own
