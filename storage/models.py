@@ -152,6 +152,7 @@ REPORT_COLUMNS = (
     "pickup_business_s",
     "handle_s",
     "csat",
+    "csat_asked_at",
 )
 
 

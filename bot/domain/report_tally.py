@@ -73,6 +73,7 @@ class Tally:
     abandoned: int = 0
     csat_sum: int = 0
     csat_n: int = 0
+    csat_asked: int = 0  # surveys sent (or answered)
 
     def add(self, other: Tally) -> None:
         for f in fields(self):

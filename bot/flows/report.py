@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.chart import escalations_chart
 from bot.deps import Deps
-from bot.domain.csat import CsatSummary, summarise
+from bot.domain.csat import CsatSummary, SegmentCsat, summarise
 from bot.domain.model import URGENCIES
 from bot.domain.report import (
     Breakdown,
@@ -165,6 +165,7 @@ class _Computed:
     figures: Figures
     groups: tuple[Group, ...]
     triggers: tuple[Group, ...]
+    csat: CsatSummary
 
 
 def _compute_sql(
@@ -184,9 +185,12 @@ def _compute_sql(
     if any(r[-1] for r in fine_rows):
         fill_durations(session, period=period, targets=targets)
         fine_rows = report_repo.tallies(session, period.start, period.end, by=key_by, sla=sla, detail=detail)
-    fine: dict[tuple[str, str, str], Tally] = {
-        (k, t, d): Tally(**dict(zip(report_repo.TALLY_FIELDS[:-1], r, strict=False))) for k, t, d, *r in fine_rows
-    }
+    fine: dict[tuple[str, str, str], Tally] = {}
+    segments: dict[str, Tally] = {}
+    for k, t, d, segment, *r in fine_rows:
+        tally = Tally(**dict(zip(report_repo.TALLY_FIELDS[:-1], r, strict=False)))
+        fine.setdefault((k, t, d), Tally()).add(tally)
+        segments.setdefault(segment, Tally()).add(tally)
     unclaimed = [
         Unclaimed(key=k, trigger=t, day=d, team=team, urgency=u, opened=o, resolved=bool(res))
         for k, t, d, team, u, o, res in report_repo.unclaimed(
@@ -214,8 +218,9 @@ def _compute_sql(
             for day in ((first + timedelta(days=i)).isoformat() for i in range(ndays))
         )
     figures = figures_of(total, watched=watched, q=q.get("all", {}).get("", empty), per_day=per_day)
+    csat = csat_summary([(seg, t.csat_asked, t.csat_n, t.csat_sum) for seg, t in segments.items()])
     if not detail:
-        return _Computed(figures, (), ())
+        return _Computed(figures, (), (), csat)
 
     def groups(level: str, pick: int) -> tuple[Group, ...]:
         tallied = roll_up(fine, lambda k: shown_key(k[pick]))
@@ -224,7 +229,7 @@ def _compute_sql(
         return tuple(sorted(out, key=lambda g: (-g.figures.escalations, g.key)))
 
     key_level = "trigger" if key_by == Breakdown.TRIGGER.value else "key"
-    return _Computed(figures, groups(key_level, 0) if key_by else (), groups("trigger", 1))
+    return _Computed(figures, groups(key_level, 0) if key_by else (), groups("trigger", 1), csat)
 
 
 def _quantiles(
@@ -237,12 +242,17 @@ def _quantiles(
             session, period.start, period.end, by=by if detail else None, days=detail
         ):
             key = raw_key if level in ("all", "day") else shown_key(raw_key)
-            out.setdefault(level, {})[key] = {
-                m: Quantiles(vals[3 * i + 1], vals[3 * i + 2], int(vals[3 * i])) for i, m in enumerate(METRICS)
-            }
+            quantiles = {}
+            for i, metric in enumerate(METRICS):
+                n, (p50, p90) = int(vals[2 * i]), vals[2 * i + 1] or (None, None)
+                quantiles[metric] = Quantiles(p50, p90, n)
+            out.setdefault(level, {})[key] = quantiles
         return out
     rows = report_repo.duration_columns(session, period.start, period.end, by=by, detail=detail)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
+    width = 7 if detail else 4
+    cols = [[r[i] for r in rows] for i in range(width)]  # (faster than zip(*rows) for many short rows)
+    if not detail:
+        cols = [[], [], [], *cols]
     keys, triggers, days = cols[0], cols[1], cols[2]
     levels: list[tuple[str, Any]] = [("all", None)]
     if detail:
@@ -266,14 +276,14 @@ def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | 
     sla = sla_sql(policy)
     prev = period.previous()
     with session_scope(db) as session:
+        report_repo.prepare(session)
         watched = report_repo.conversations_watched(session, period.start, period.end)
         prev_watched = report_repo.conversations_watched(session, prev.start, prev.end)
         now = _compute_sql(session, period=period, watched=watched, by=by, targets=targets, sla=sla, detail=True)
         before = _compute_sql(
             session, period=prev, watched=prev_watched, by=None, targets=targets, sla=sla, detail=False
         )
-        surveys = summarise(feedback_repo.csat_rows(session, period.start, period.end))
-        prev_surveys = summarise(feedback_repo.csat_rows(session, prev.start, prev.end))
+        surveys, prev_surveys = now.csat, before.csat
         missed = feedback_repo.missed_by_category(session, period.start, period.end)
     return Report(
         period,
@@ -285,6 +295,19 @@ def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | 
         surveys,
         tuple(missed),
     )
+
+
+def csat_summary(counts: list[tuple[str, int, int, int]]) -> CsatSummary:
+    """`csat.summarise` from the database's counts per segment (the same figures, without the rows)."""
+    acc: dict[str, list[int]] = {}
+    for tier, asked, answered, total in counts:
+        a = acc.setdefault(tier or "(none)", [0, 0, 0])
+        a[0], a[1], a[2] = a[0] + asked, a[1] + answered, a[2] + total
+    segments = tuple(sorted((SegmentCsat(k, *v) for k, v in acc.items()), key=lambda s: s.segment))
+    overall = SegmentCsat(
+        "all", sum(s.asked for s in segments), sum(s.answered for s in segments), sum(s.total for s in segments)
+    )
+    return CsatSummary(overall, segments)
 
 
 def build_report_reference(*, db: Engine, policy: Policy, period: Period, by: Breakdown | None) -> Report:
