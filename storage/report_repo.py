@@ -160,26 +160,37 @@ def tallies(
 
 
 def percentiles(
-    session: Session, start: datetime, end: datetime, *, by: str | None, days: bool
+    session: Session, start: datetime, end: datetime, *, by: str | None, detail: bool
 ) -> list[tuple[Any, ...]]:
     """PostgreSQL: (level, key, then n and [p50, p90] per metric of METRIC_SQL in that order) for the
-    levels "all" (key ""), "trigger", "key" (the breakdown's, with `by`) and "day" (with `days`), in
-    one grouped pass. By trigger there is no "key" level: it is the "trigger" level."""
+    level "all" (key "") and, with `detail`, "trigger" and "key" (the breakdown's, with `by`) in one
+    grouped pass, and "day" (the pickup's only: the chart's line) in a second. By trigger there is no
+    "key" level: it is the "trigger" level."""
     conn = session.connection()
     # By trigger, the key is the trigger: PostgreSQL would see the same column twice in GROUPING().
     by_key = by and by != "trigger"
-    levels = [("t", "trigger")] + ([("k", "key")] if by_key else []) + ([("d", "day")] if days else [])
+    levels = ([("t", "trigger")] + ([("k", "key")] if by_key else [])) if detail else []
     sets = ", ".join(["()"] + [f"({c})" for c, _ in levels])
     level = "CASE" + "".join(f" WHEN GROUPING({c}) = 0 THEN '{name}'" for c, name in levels) + " ELSE 'all' END"
-    key = "coalesce(" + ", ".join(c for c, _ in levels) + ", '')"
+    level = level if levels else "'all'"
+    key = "coalesce(" + ", ".join([c for c, _ in levels] + ["''"]) + ")"
     # One sort per metric and group for both quantiles (the array form of percentile_cont).
     cols = ", ".join(f"count({m}), percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {m})" for m in METRIC_SQL)
     inner = ", ".join(f"{expr} AS {name}" for name, expr in METRIC_SQL.items())
     stmt = text(
         f"SELECT {level}, {key}, {cols} FROM (SELECT {_key(by)} AS k, primary_trigger AS t,"
-        f" {_DAY['postgresql']} AS d, {inner}{_RANGE}) AS e GROUP BY GROUPING SETS ({sets})"
+        f" {inner}{_RANGE}) AS e GROUP BY GROUPING SETS ({sets})"
     )
-    return list(conn.execute(_range(stmt), {"start": start, "end": end}).all())
+    params = {"start": start, "end": end}
+    rows: list[tuple[Any, ...]] = [tuple(r) for r in conn.execute(_range(stmt), params)]
+    if detail:
+        pickup = METRIC_SQL["pickup"]
+        per_day = text(
+            f"SELECT 'day', {_DAY['postgresql']} AS d, count({pickup}),"
+            f" percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {pickup}){_RANGE} GROUP BY d"
+        )
+        rows += [(lv, d, None, None, n, p, None, None, None, None) for lv, d, n, p in conn.execute(_range(per_day), params)]
+    return rows
 
 
 def duration_columns(

@@ -239,13 +239,14 @@ def _quantiles(
     out: dict[str, dict[str, dict[str, Quantiles]]] = {}
     if session.connection().dialect.name == "postgresql":
         for level, raw_key, *vals in report_repo.percentiles(
-            session, period.start, period.end, by=by if detail else None, days=detail
+            session, period.start, period.end, by=by if detail else None, detail=detail
         ):
             key = raw_key if level in ("all", "day") else shown_key(raw_key)
             quantiles = {}
             for i, metric in enumerate(METRICS):
-                n, (p50, p90) = int(vals[2 * i]), vals[2 * i + 1] or (None, None)
-                quantiles[metric] = Quantiles(p50, p90, n)
+                if vals[2 * i] is not None:  # (the day level has the pickup only)
+                    n, (p50, p90) = int(vals[2 * i]), vals[2 * i + 1] or (None, None)
+                    quantiles[metric] = Quantiles(p50, p90, n)
             out.setdefault(level, {})[key] = quantiles
         return out
     rows = report_repo.duration_columns(session, period.start, period.end, by=by, detail=detail)
