@@ -2,6 +2,7 @@
 
     baton export resolved --since 30d [-o FILE]        what humans resolved, for the AI agent's training
     baton export conversations --since 30d [-o FILE]   Baton's conversations as `baton backtest` input
+    baton export missed --since 30d [-o FILE]          the "Should have escalated" marks as backtest input
 
 resolved: one object per escalation a person resolved in the period: the customer's question, the
   AI's answers before the handoff, the agent's answers, the resolution note, labels (category,
@@ -11,6 +12,8 @@ conversations: one conversation per line with its messages, labelled where a per
   have happened ("Was a human needed?", "Should have escalated"); masked as the policy's
   `redaction` says (--no-redact keeps the texts). Backtest a policy change on your own history:
       baton export conversations --since 90d -o history.jsonl && baton backtest history.jsonl --policy new.yaml
+missed: one line per message an agent marked "Should have escalated" in the period: the conversation
+  up to that message, labelled escalate: true (with the category); masked like conversations.
 
 Reads DATABASE_URL (or --db) and BATON_POLICY (or --policy). `--since` takes 7d, 30d, 90d, any Nd,
 "this month" or "last month".
@@ -26,7 +29,7 @@ from typing import IO, Any
 
 from bot.domain.report import parse_period
 
-KINDS = ("resolved", "conversations")
+KINDS = ("resolved", "conversations", "missed")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -36,10 +39,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=__doc__.split("\n", 2)[2] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("what", choices=KINDS, help="resolved escalations or conversations")
+    p.add_argument("what", choices=KINDS, help="resolved escalations, conversations or missed escalations")
     p.add_argument("--since", default="30d", help="7d, 30d, 90d, any Nd, 'this month' or 'last month'")
     p.add_argument("-o", "--output", default="-", help="the file to write (default: standard output)")
-    p.add_argument("--no-redact", action="store_true", help="conversations: keep the texts as they are")
+    p.add_argument("--no-redact", action="store_true", help="conversations, missed: keep the texts as they are")
     p.add_argument("--policy", default=None, help="policy YAML (default: BATON_POLICY)")
     p.add_argument("--db", default=None, help="database URL (default: DATABASE_URL)")
     p.set_defaults(func=run)
@@ -71,8 +74,12 @@ def run(args: argparse.Namespace) -> int:
         db_mod.migrate(url)
         if args.what == "resolved":
             records = flows.export_resolved(db=engine, start=period.start, end=period.end)
-        else:
+        elif args.what == "conversations":
             records = flows.export_conversations(
+                db=engine, policy=policy, start=period.start, end=period.end, redact=not args.no_redact
+            )
+        else:
+            records = flows.export_missed(
                 db=engine, policy=policy, start=period.start, end=period.end, redact=not args.no_redact
             )
         if args.output != "-":
@@ -89,5 +96,6 @@ def run(args: argparse.Namespace) -> int:
             out.close()
         engine.dispose()
     where = args.output if args.output != "-" else "standard output"
-    print(f"{n} {'escalations' if args.what == 'resolved' else 'conversations'} ({period.label}) written to {where}", file=sys.stderr)
+    noun = {"resolved": "escalations", "conversations": "conversations", "missed": "missed escalations"}[args.what]
+    print(f"{n} {noun} ({period.label}) written to {where}", file=sys.stderr)
     return 0

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.domain.report import Needed
+from bot.flows import missed
 from bot.flows.gaps import EVERYTHING, question_of
 from bot.policy import Policy
 from storage import learning_repo
@@ -155,4 +156,17 @@ def _conversation_batch(session: Any, convs: Sequence[Conversation], mask: Calla
             yield record
 
 
-__all__ = ["EVERYTHING", "conversation_record", "export_conversations", "export_resolved", "jsonl", "resolved_record"]
+def export_missed(
+    *, db: Engine, policy: Policy, start: datetime, end: datetime, redact: bool = True
+) -> Iterator[dict[str, Any]]:
+    """The "Should have escalated" marks of [start, end) as backtest input (bot.flows.missed), texts
+    masked as the policy's `redaction` says."""
+    mask: Callable[[str], str] = policy.redactor if redact else (lambda text: text)
+    for line in missed.backtest_lines(db, start, end):
+        line["messages"] = [{**m, "text": mask(str(m.get("text", "")))} for m in line["messages"]]
+        if "reason" in line.get("tags", {}):
+            line["tags"]["reason"] = mask(str(line["tags"]["reason"]))
+        yield line
+
+
+__all__ = ["EVERYTHING", "conversation_record", "export_conversations", "export_missed", "export_resolved", "jsonl", "resolved_record"]

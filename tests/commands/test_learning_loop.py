@@ -9,10 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from bot.cli import main
 from bot.scenario import parse_scenario_text
 from bot.simulate import run_scenario
+from storage.db import make_engine, session_scope
+from storage.models import Message, MissedEscalation
 
 CARD = "4242 4242 4242 4242"
 TOKEN = "xoxb-" + "1234567890-" + "abcdefghijklmnopqrstuvwx"
@@ -120,3 +123,32 @@ def test_export_rejects_bad_arguments(database_url, capsys):
     assert main(["export", "resolved", "--db", database_url, "--no-redact"]) == 2
     assert "always masked" in capsys.readouterr().err
     assert main(["gaps", "--db", database_url, "--limit", "0"]) == 2
+
+
+def test_missed_escalations_export_as_labelled_backtest_input(kept_db, tmp_path: Path, capsys):
+    engine = make_engine(kept_db)
+    with session_scope(engine) as s:
+        [msg] = [m for m in s.exec(select(Message)).all() if m.text == "What are your opening hours?"]
+        s.add(
+            MissedEscalation(
+                channel=msg.channel, message_ts=msg.ts, conversation_id=msg.conversation_id, account_id="globex",
+                category="general", reason="asked twice before; reach me at bob@globex.example, card " + CARD,
+                text=msg.text, reported_by="U0ALICE", reported_at=msg.sent_at,
+            )
+        )
+    engine.dispose()
+    out = tmp_path / "missed.jsonl"
+    assert main(["export", "missed", "--db", kept_db, "--since", "3650d", "-o", str(out)]) == 0
+    assert "1 missed escalations" in capsys.readouterr().err
+    [line] = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert line["label"] == {"escalate": True, "category": "general"}
+    assert line["messages"][-1]["text"] == "What are your opening hours?"
+    assert CARD not in line["tags"]["reason"] and "card ending 4242" in line["tags"]["reason"]
+    # The conversations export labels the marked conversation too.
+    history = tmp_path / "history.jsonl"
+    assert main(["export", "conversations", "--db", kept_db, "--since", "3650d", "-o", str(history)]) == 0
+    labelled = [json.loads(x) for x in history.read_text(encoding="utf-8").splitlines()]
+    assert [c["label"] for c in labelled if not c["tags"]["escalated"]] == [{"escalate": True, "category": "general"}]
+    capsys.readouterr()
+    assert main(["backtest", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["labels"]["labelled"] == 1
