@@ -51,15 +51,21 @@ def account_notes(account: Account) -> list[str]:
     return notes
 
 
+MAX_TURNS = 200  # a summary reads the opening and the latest turns: a card re-render stays cheap
+
+
 def turns_of(msgs: Sequence[Message]) -> list[Turn]:
+    """The turns a summary reads (the first message and the latest ones), with the customer's stored
+    analyses (the AI agent's confidence is on its row)."""
+    kept = list(msgs) if len(msgs) <= MAX_TURNS else [msgs[0], *msgs[-(MAX_TURNS - 1) :]]
     return [
         Turn(
             role=m.role,
             text=m.text,
-            analysis=MessageAnalysis.from_dict(m.analysis) if m.analysis else None,
+            analysis=MessageAnalysis.from_dict(m.analysis) if m.analysis and m.role == "customer" else None,
             confidence=m.confidence,
         )
-        for m in msgs
+        for m in kept
     ]
 
 
