@@ -160,3 +160,15 @@ def test_a_customer_cannot_open_the_transcript(world):
     world.settle()
     assert world.slack.views == []
     assert any("only the support team" in e.get("text", "") for e in world.slack.ephemerals)
+
+
+def test_an_expired_trigger_tells_the_agent_to_click_again(world):
+    cust = world.customers[ACME]
+    world.driver.user_says(cust.channel, cust.user, "I want to talk to a real person please")
+    world.settle()
+    esc, _ = _card(world)
+    world.slack.fail_next("views.open", error="expired_trigger_id")  # the click was replayed too late
+    world.driver.click(AGENT, esc.card_ts, esc.card_channel, Action.TRANSCRIPT.value)
+    world.settle()
+    assert world.slack.views == []
+    assert any("click Transcript again" in e.get("text", "") for e in world.slack.ephemerals)
