@@ -226,6 +226,12 @@ class CardView:
     reopenable: bool = False  # resolved, within the policy's reopen window
     linked_threads: int = 0  # other threads the customer opened meanwhile (linked to this escalation)
     sla: SlaView | None = None  # the running SLA target and the first breach
+    # Routing to a person (bot/domain/routing.py): the stage, who it is reserved for and until when,
+    # and the member balanced assignment picked.
+    route_stage: str = ""
+    offered_to: Sequence[tuple[str, str]] = ()  # (user, role): owner | previous_handler | member
+    offer_until: datetime | None = None
+    assigned_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -268,6 +274,64 @@ def _user(user: str) -> str:
 
 
 user_ref = _user  # for the other builders (bot/transcript.py)
+OFFER_ROLE_TEXT = {
+    "owner": "the account owner",
+    "previous_handler": "who handled it last",
+    "member": "fewest open claims",
+}
+
+
+def fmt_clock(at: datetime) -> str:
+    """A time of day, in each reader's own time zone (fallback: UTC)."""
+    return f"<!date^{int(at.timestamp())}^{{time}}|{at.strftime('%H:%M UTC')}>"
+
+
+def routing_line(view: CardView) -> str:
+    """Who the escalation is with before the team is asked: "offered to @dana, the account owner, until 10:12"."""
+    if view.status != "open":
+        return ""
+    people = ", and ".join(
+        f"{_user(u)}, {OFFER_ROLE_TEXT.get(r, escape(r))}"
+        if r != "member"
+        else f"{_user(u)} ({OFFER_ROLE_TEXT[r]})"
+        for u, r in view.offered_to
+    )
+    until = f" until {fmt_clock(view.offer_until)}" if view.offer_until is not None else ""
+    if until and view.offered_to and view.offered_to[-1][1] != "member":
+        until = "," + until  # "offered to @dana, the account owner, until 10:12"
+    if view.route_stage == "offered" and people:
+        return f":dart: Offered to {people}{until}; then the team is asked"
+    if view.route_stage == "assigned" and people:
+        return f":dart: Assigned to {people}{until}; then the team is asked"
+    if view.route_stage in ("deciding_offer", "deciding_assign"):
+        return ":dart: Finding the right person to offer it to first"
+    if view.assigned_to:
+        return (
+            f":dart: Assigned to {_user(view.assigned_to)}, who did not claim it in time: the team is asked"
+        )
+    return ""
+
+
+def offer_intro(view: CardView, role: str, until: datetime) -> str:
+    """The first line of an offer DM: why this person, and how long it is theirs."""
+    name = escape(view.account_name or view.account_id)
+    when = fmt_clock(until)
+    if role == "owner":
+        return f":wave: *{name}* needs a person, and you own the account: it is yours until {when}, then the team is asked."
+    if role == "previous_handler":
+        return f":leftwards_arrow_with_hook: You handled *{name}* last time, and they are back: it is reserved for you until {when}, then the team is asked."
+    return f":inbox_tray: Baton assigned you *{name}* (you have the fewest open claims): claim it by {when}, or the team is asked."
+
+
+def build_offer_dm(view: CardView, role: str, until: datetime) -> dict[str, Any]:
+    """The DM of an offer: why it is theirs and until when, then the card with Claim."""
+    card = build_card(view)
+    intro = offer_intro(view, role, until)
+    blocks = card["blocks"]
+    if len(blocks) < MAX_BLOCKS:
+        blocks = [{"type": "section", "text": _mrkdwn(cut(intro, TEXT_LIMIT))}, *blocks]
+    text = intro.replace(fmt_clock(until), until.strftime("%H:%M UTC")) + " " + card["text"]
+    return {"text": cut(text, FALLBACK_LIMIT), "blocks": blocks}
 
 
 def card_text(view: CardView) -> str:
@@ -410,6 +474,9 @@ def build_card(view: CardView) -> dict[str, Any]:
         blocks.append(
             {"type": "context", "elements": [_mrkdwn(f":memo: {n} internal note{'s' if n > 1 else ''} in the thread")]}
         )
+    routed = routing_line(view)
+    if routed:
+        blocks.append({"type": "context", "elements": [_mrkdwn(cut(routed, TEXT_LIMIT))]})
     if view.prefer_agent:
         handled = f":leftwards_arrow_with_hook: Previously handled by {_user(view.prefer_agent)}"
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(handled, TEXT_LIMIT))]})

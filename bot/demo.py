@@ -34,7 +34,14 @@ KIND_TEXT = {
     "reopened": "reopened",
     "snoozed": "snoozed",
     "woken": "back in the queue",
+    "offered": "offered first",
+    "offer_dm": "offer sent by DM",
+    "offer_skipped": "passed over",
+    "offer_expired": "the reservation ran out",
+    "assigned": "assigned",
+    "routed_to_team": "the team is asked",
 }
+ROLE_TEXT = {"owner": "the account owner", "previous_handler": "who handled it last", "member": "a member"}
 
 
 QUIET_KINDS = {"step", "opening_summary_posted"}
@@ -75,6 +82,17 @@ def story(result: SimResult) -> list[Happening]:
                 detail = f" by <@{ev.actor}>: {ev.detail.get('from_team')} → {ev.detail.get('to_team')} (“{ev.detail.get('note', '')}”)"
             elif ev.kind == "taken_over":
                 detail = f" by <@{ev.actor}> from <@{ev.detail.get('previous', '')}>"
+            elif ev.kind in ("offered", "assigned"):
+                people = ev.detail.get("offered") or [{"user": ev.detail.get("user", ""), "role": "member"}]
+                who = ", ".join(f"<@{p['user']}> ({ROLE_TEXT.get(p['role'], p['role'])})" for p in people)
+                until = datetime.fromisoformat(ev.detail["until"]) if ev.detail.get("until") else None
+                detail = f" to {who}" + (f", reserved until {_clock(until)}" if until else "")
+            elif ev.kind == "offer_skipped":
+                detail = f": <@{ev.detail.get('user')}> ({ROLE_TEXT.get(ev.detail.get('role', ''), '')}) is {ev.detail.get('why')}"
+            elif ev.kind in ("routed_to_team",):
+                detail = f": {ev.detail.get('why', '')}"
+            elif ev.kind == "offer_dm":
+                detail = f" to <@{ev.detail.get('user')}>"
             elif ev.kind == "resolved":
                 detail = f" by <@{ev.actor}>: {ev.detail.get('note', '')}"
             elif ev.detail.get("error"):

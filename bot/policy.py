@@ -27,6 +27,7 @@ from bot.domain.model import CATEGORIES, TIERS
 from bot.domain.nlu import Classifier, load_classifier
 from bot.domain.redact import DEFAULT_REDACTOR, Redactor, parse_redaction
 from bot.domain.review import DEFAULT_REVIEW, ReviewConfig, parse_review
+from bot.domain.routing import DEFAULT_ROUTING, RoutingConfig, parse_routing
 from bot.domain.sla_targets import DEFAULT_SLA, SlaTargets, parse_sla
 
 TOP_LEVEL_KEYS = (
@@ -79,6 +80,7 @@ class Team:
     hours: Any = None  # bot.domain.hours.TeamHours
     oncall: Any = None  # bot.domain.oncall.OnCallConfig
     sla: SlaTargets = DEFAULT_SLA
+    routing: RoutingConfig = DEFAULT_ROUTING  # who gets the first offer (bot/domain/routing.py)
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ TEAM_KEYS = (
     "oncall",
     "expected_wait",
     "sla",
+    "routing",
 )
 
 
@@ -296,6 +299,7 @@ def _parse_teams(doc: Mapping[str, Any]) -> dict[str, Team]:
             hours=_team_hours(doc, name),
             oncall=_team_oncall(doc, name),
             sla=_team_sla(doc, body, path),
+            routing=parse_routing(doc, name),
         )
     return teams
 

@@ -41,6 +41,8 @@ EXPECT_KEYS = (
     "cards",
     "breached",
     "breached_by",
+    "assigned_to",
+    "offered_to",
 )
 OFFSET_KEYS = ("escalated_by", "pickup_max", "paged_by", "reminded_by")
 BOOL_KEYS = ("escalated", "customer_notified", "paged", "page_resolved", "customer_told_resolved", "breached")
@@ -62,7 +64,7 @@ class Agent:
 @dataclass(frozen=True)
 class Step:
     at: timedelta
-    kind: str  # customer | ai | agent | click
+    kind: str  # customer | ai | agent | click | presence
     conversation: str
     text: str = ""
     account: str = ""
@@ -73,6 +75,7 @@ class Step:
     needed: str = "yes"  # resolve: the answer to "Was a human needed?" (yes | no | partly)
     team: str = ""  # hand_off: the team it goes to
     until: timedelta | None = None  # snooze: until this offset from the start
+    presence: str = ""  # presence step: away | active (what users.getPresence says of `user` from then on)
     line: int | None = None
 
 
@@ -194,11 +197,11 @@ def _parse_steps(
         path: tuple[str | int, ...] = ("timeline", i)
         if not isinstance(item, dict):
             raise _fail(path, "must be a mapping", "e.g. {at: 0s, customer: acme, says: Hello}")
-        kinds = [k for k in ("customer", "ai", "agent", "click") if k in item]
+        kinds = [k for k in ("customer", "ai", "agent", "click", "presence") if k in item]
         if len(kinds) != 1:
             raise _fail(
                 path,
-                "needs exactly one of customer, ai, agent or click",
+                "needs exactly one of customer, ai, agent, click or presence",
                 "e.g. {at: 2m, customer: acme, says: ...}",
             )
         kind = kinds[0]
@@ -229,6 +232,8 @@ def _parse_steps(
                     line=None,
                 )
             )
+        elif kind == "presence":
+            steps.append(_presence_step(item, path, at, agents))
         elif kind == "agent":
             _keys(item, ("at", "agent", "says", "conversation"), path)
             user = _str(item, "agent", path)
@@ -280,6 +285,28 @@ def _parse_steps(
 
 
 _EXAMPLES = {"team": "billing", "text": "Customer is on the old plan", "until": "2h"}
+PRESENCE = ("away", "active")
+
+
+def _presence_step(item: Mapping[str, Any], path: tuple[str | int, ...], at: timedelta, agents: set[str]) -> Step:
+    """`{at: 1m, presence: away, user: U0DANA}`: from then on Slack says the agent is away (or active)."""
+    _keys(item, ("at", "presence", "user"), path)
+    presence = _str(item, "presence", path)
+    if presence not in PRESENCE:
+        raise _fail((*path, "presence"), f"'{presence}' is not a presence", "away | active")
+    user = _str(item, "user", path)
+    if user not in agents:
+        raise _fail((*path, "user"), f"no agent '{user}'", "agents: " + ", ".join(sorted(agents)))
+    return Step(at=at, kind="presence", conversation="", user=user, presence=presence)
+
+
+def _check_people(item: Mapping[str, Any], path: tuple[str | int, ...]) -> None:
+    if "assigned_to" in item and not isinstance(item["assigned_to"], str):
+        raise _fail((*path, "assigned_to"), "must be a user id", "e.g. assigned_to: U0BOB")
+    if "offered_to" in item:
+        value = item["offered_to"]
+        if not isinstance(value, str) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise _fail((*path, "offered_to"), "must be a user id or a list of them", "e.g. offered_to: U0DANA, or [] for nobody")
 
 
 def _parse_expect(
@@ -320,6 +347,7 @@ def _parse_expect(
                 f"{item['breached_by']!r} is not an SLA target",
                 " | ".join(SLA_TARGETS),
             )
+        _check_people(item, path)
         if "urgency" in item and item["urgency"] not in ("immediate", "queued"):
             raise _fail((*path, "urgency"), f"'{item['urgency']}' is not an urgency", "immediate | queued")
         out.append(Expectation(raw=dict(item), conversation=conv))

@@ -34,6 +34,7 @@ class EscalationRecord:
     timeline: list[TimelineEvent] = field(default_factory=list)
     status: str = ""
     team: str = ""  # the team it ended with (after any hand-off)
+    assigned_to: str = ""  # the member balanced assignment picked
 
     @property
     def pickup_seconds(self) -> float | None:
@@ -145,6 +146,9 @@ class _Run:
             self.story.append(
                 Happening(now, f"Agent <@{step.user}> replies in {step.conversation}: “{_short(step.text)}”")
             )
+        elif step.kind == "presence":
+            self.w.slack.set_presence(step.user, step.presence)
+            self.story.append(Happening(now, f"<@{step.user}> is {step.presence} in Slack"))
         else:
             self._click(step)
         self.w.settle()
@@ -255,6 +259,7 @@ def _records(run: _Run) -> list[EscalationRecord]:
                         timeline=repo.timeline(session, esc.id),
                         status=esc.status,
                         team=esc.team,
+                        assigned_to=esc.assigned_to,
                     )
                 )
     return sorted(out, key=lambda r: r.opened_at)

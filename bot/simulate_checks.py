@@ -14,6 +14,7 @@ from typing import Any, Protocol
 class Record(Protocol):
     team: str
     timeline: list[Any]
+    assigned_to: str
 
 
 Check = Callable[[Any, Sequence[Record]], tuple[bool, Any]]
@@ -41,10 +42,28 @@ def _cards(want: Any, recs: Sequence[Record]) -> tuple[bool, Any]:
     return count == want, count
 
 
+def _assigned_to(want: Any, recs: Sequence[Record]) -> tuple[bool, Any]:
+    """The member balanced assignment picked (routing, bot/flows/offer.py), claimed in time or not."""
+    if not recs:
+        return False, None
+    return recs[0].assigned_to == want, recs[0].assigned_to or None
+
+
+def _offered_to(want: Any, recs: Sequence[Record]) -> tuple[bool, Any]:
+    """Exactly who got the first offer (the account owner, the previous handler); [] for nobody."""
+    if not recs:
+        return False, None
+    offered = [o["user"] for e in recs[0].timeline if e.kind == "offered" for o in e.detail.get("offered", [])]
+    wanted = want if isinstance(want, list) else [want]
+    return sorted(set(offered)) == sorted(set(wanted)), offered
+
+
 CHECKS: Mapping[str, Check] = {
     "team": _team,
     "customer_told_resolved": _customer_told_resolved,
     "cards": _cards,
+    "assigned_to": _assigned_to,
+    "offered_to": _offered_to,
 }
 # Keys whose `false` (or 0) holds for a conversation that never escalated.
 HOLD_WITHOUT_ESCALATION = {"paged": False, "page_resolved": False, "customer_notified": False}

@@ -81,6 +81,13 @@ class TimelineKind(StrEnum):
     HUMAN_REPLIED = "human_replied"  # a person of ours answered in the customer's thread
     KEEP_ALIVE = "keep_alive"  # the customer was told we are still on it (detail: wait_seconds)
     OVERTIME = "overtime"  # the chain had ended unclaimed: its last step ran again, the manager was told
+    # Routing to a person (bot/flows/offer.py)
+    OFFERED = "offered"  # reserved for the account owner / previous handler until a time
+    OFFER_SKIPPED = "offer_skipped"  # someone could not be offered it (away, at their cap...), and why
+    OFFER_DM = "offer_dm"  # the DM with the card and Claim reached them
+    OFFER_EXPIRED = "offer_expired"  # nobody claimed within the reserved window
+    ASSIGNED = "assigned"  # balanced assignment picked a member
+    ROUTED_TO_TEAM = "routed_to_team"  # the team is asked (the chain starts), and why
 
 
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:
@@ -270,6 +277,16 @@ class Escalation(SQLModel, table=True):
     keepalive_at: datetime | None = _utc(index=True)
     overtime_at: datetime | None = _utc(index=True)
     overtime_rounds: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Routing to a person (bot/domain/routing.py, bot/flows/offer.py): the stage (RouteStage), a counter
+    # that each routing step moves on by a conditional UPDATE, who it is reserved for until offer_until
+    # (indexed: the sweep steps expired offers), and the member balanced assignment picked.
+    route_stage: str = Field(default="", max_length=24, sa_column_kwargs={"server_default": ""})
+    route_step: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    offered_to: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )  # [{"user": U..., "role": owner | previous_handler | member}]
+    offer_until: datetime | None = _utc(index=True)
+    assigned_to: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class TimelineEvent(SQLModel, table=True):

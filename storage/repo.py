@@ -285,6 +285,7 @@ def claim(session: Session, esc_id: int, user: str, now: datetime, *, team: str 
             claimed_by=user,
             claimed_at=now,
             next_step_at=None,
+            offer_until=None,
             snoozed_until=None,
             snoozed_by="",
             **_card_changed(),
@@ -343,6 +344,7 @@ def resolve(
             needed_reason=needed_reason,
             next_step_at=None,
             snoozed_until=None,
+            offer_until=None,
             **_card_changed(),
         )
     )
@@ -582,10 +584,15 @@ def next_due(session: Session, now: datetime) -> datetime | None:
         select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending")
     ).one()
     wake = session.exec(select(func.min(Escalation.snoozed_until)).where(Escalation.status == SNOOZED)).one()
+    offer = session.exec(  # a reservation that runs out (bot/flows/offer.py)
+        select(func.min(Escalation.offer_until)).where(
+            Escalation.status == OPEN, col(Escalation.offer_until).is_not(None)
+        )
+    ).one()
     dirty = session.exec(
         select(Escalation.id).where(col(Escalation.card_dirty), Escalation.card_ts != "").limit(1)
     ).first()
-    candidates = [t for t in (step, retry, wake, sla_repo.next_sla_due(session)) if t is not None]
+    candidates = [t for t in (step, retry, wake, sla_repo.next_sla_due(session), offer) if t is not None]
     if dirty is not None:
         candidates.append(now)
     return min(candidates) if candidates else None

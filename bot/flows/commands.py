@@ -10,6 +10,7 @@ from bot import cards
 from bot.deps import Deps
 from bot.domain.report import parse_period
 from bot.flows import gaps as gaps_flow
+from bot.flows import offer
 from bot.flows import report as report_flow
 from bot.flows import review as review_flow
 from bot.flows.oncall import who_is_on_call
@@ -60,7 +61,7 @@ def _list_text(deps: Deps) -> str:
     lines = []
     for esc in rows:
         age = cards.fmt_duration((now - esc.opened_at).total_seconds())
-        who = f"claimed by <@{esc.claimed_by}>" if esc.claimed_by else "*unclaimed*"
+        who = offer.with_whom(esc)  # claimed by / offered to / assigned to / unclaimed
         link = (
             f"<https://slack.com/app_redirect?channel={esc.card_channel}|card>"
             if esc.card_channel

@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
 from bot.domain.model import Account, Decision, FiredTrigger
-from bot.flows import durations, handoff, outbox, sla, sla_clock
+from bot.flows import durations, handoff, offer, outbox, sla, sla_clock
 from bot.flows.outbox import EffectKind
 from storage import repo
 from storage.models import OPEN, RESOLVED, Conversation, Escalation, TimelineKind
@@ -45,6 +45,7 @@ def open_or_grow(
         # After hours a queued escalation waits for the opening; an immediate one pages at once.
         chain_start = hours.next_opening(team.hours, now) if closed and urgency == "queued" else now
         chain, next_at, note = sla.start(deps.policy, team.name, urgency, account.tier, chain_start)
+        routed = offer.opening(deps.policy, team, account, decision.prefer_agent, now)  # chain held meanwhile
         esc = Escalation(
             conversation_id=conv.id,
             account_id=account.id,
@@ -59,11 +60,12 @@ def open_or_grow(
             opened_at=now,
             chain=chain,
             chain_started_at=chain_start,
-            next_step_at=next_at,
-            sla_note=note,
+            next_step_at=None if routed else next_at,
+            sla_note="" if routed else note,
             language=decision.language,
             model_version=decision.model_version,
             policy_version=deps.policy.engine.policy_fingerprint,
+            **routed,
         )
         durations.record(deps, esc)
         sla_clock.arm_open(deps, esc, now)
@@ -88,10 +90,7 @@ def open_or_grow(
             if deps.llm is not None:  # after the card: it is posted with Baton's summary, then improved
                 outbox.enqueue(session, inserted.id, EffectKind.LLM_SUMMARY, now)
             handoff.queue_webhook(session, deps, inserted, HandoffState.HUMAN, now)
-            if decision.prefer_agent:  # cooling period: the agent who handled this account last
-                outbox.enqueue(
-                    session, inserted.id, EffectKind.DM_PREVIOUS_HANDLER, now, user=decision.prefer_agent
-                )
+            offer.after_open(session, deps, inserted, now)  # owner / previous handler / assignment first
             if closed:
                 repo.log(session, inserted.id, now, TimelineKind.AFTER_HOURS, opening=chain_start.isoformat())
                 if urgency == "immediate":

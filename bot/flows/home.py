@@ -29,13 +29,14 @@ from bot import cards
 from bot.chart import escalations_chart
 from bot.deps import Deps
 from bot.domain.report import Figures, parse_period
+from bot.flows import offer
 from bot.flows import report as report_flow
 from bot.flows.oncall import who_is_on_call
 from bot.flows.outbox import HOME_VIEWERS_FOR, RETRYABLE_SLACK, EffectKind, Handler, Job
 from bot.report_cards import headline_lines
 from storage import feedback_repo, repo
 from storage.db import read_scope, session_scope
-from storage.models import ACTIVE_STATUSES, CLAIMED, Escalation
+from storage.models import ACTIVE_STATUSES, CLAIMED, OPEN, Escalation
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +84,21 @@ def queue_section(ctx: HomeContext, user: str) -> list[dict[str, Any]]:
 
 
 def my_claims_section(ctx: HomeContext, user: str) -> list[dict[str, Any]]:
+    """What I have claimed, then what is offered or assigned to me now (routing, bot/flows/offer.py)."""
     mine = [e for e in ctx.active if e.status == CLAIMED and e.claimed_by == user]
-    if not mine:
+    waiting = [e for e in ctx.active if e.status == OPEN and offer.reserved_for(e, user)]
+    if not mine and not waiting:
         return [_section("*My claims*: none right now.")]
-    return [_section("*My claims*\n" + "\n".join(_line(e, ctx.now) for e in mine[:QUEUE_LINES]))]
+    lines = [_line(e, ctx.now) for e in mine[:QUEUE_LINES]]
+    lines += [_waiting_line(e, user, ctx.now) for e in waiting[:QUEUE_LINES]]
+    return [_section("*My claims*\n" + "\n".join(lines))]
+
+
+def _waiting_line(esc: Escalation, user: str, now: datetime) -> str:
+    age = cards.fmt_duration((now - esc.opened_at).total_seconds())
+    link = f" · <https://slack.com/app_redirect?channel={esc.card_channel}|card>" if esc.card_channel else ""
+    who = offer.with_whom(esc).replace(f"<@{user}>", "you")
+    return f"• #{esc.id} {esc.urgency} · {esc.category} · {cards.escape(esc.account_id)} · {who} · open {age}{link}"
 
 
 def oncall_section(ctx: HomeContext, user: str) -> list[dict[str, Any]]:

@@ -70,6 +70,8 @@ class EffectKind(StrEnum):
     SLA_WARNING = "sla_warning"  # a target's deadline is near: the claimer, or the team (bot/flows/sla_notices.py)
     SLA_BREACHED = "sla_breached"  # a target passed: said in the card's thread
     SLA_WATCHDOG = "sla_watchdog"  # the watchdog's report of a breach to the managers' channel
+    ROUTE = "route"  # decide who is offered the escalation first (bot/flows/offer.py)
+    OFFER_DM = "offer_dm"  # the DM of an offer: the card with Claim, reserved until a time
 
 
 class Retry(Exception):

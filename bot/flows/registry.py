@@ -13,6 +13,7 @@ from bot.flows import (
     handoff,
     home,
     notices,
+    offer,
     paging,
     review,
     sla_notices,
@@ -33,6 +34,7 @@ EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
         **home.HANDLERS,
         **action_effects.HANDLERS,
         **sla_notices.HANDLERS,
+        **offer.HANDLERS,
     }
 )
 check_registry(EFFECTS)

@@ -98,6 +98,10 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         linked_threads=sum(1 for e in shown if e.kind == TimelineKind.LINKED_THREAD),
         reopenable=esc.status == "resolved"
         and deps.policy.card_actions.can_reopen(esc.resolved_at, deps.clock.now()),
+        route_stage=esc.route_stage,
+        offered_to=[(str(o.get("user", "")), str(o.get("role", ""))) for o in esc.offered_to],
+        offer_until=esc.offer_until,
+        assigned_to=esc.assigned_to,
         sla=sla_view(deps, esc),
     )
 

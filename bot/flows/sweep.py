@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
-from bot.flows import card_extras, drift, effects, outbox, review, sla, sla_clock
+from bot.flows import card_extras, drift, effects, offer, outbox, review, sla, sla_clock
 from storage import inbox, repo
 from storage.db import read_scope, session_scope
 
@@ -34,6 +34,8 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
     now = now or deps.clock.now()
     report = SweepReport()
     for esc_id in card_extras.wake_due(deps, now):  # snoozes that ended: back in the queue first
+        outbox.run_for(deps, esc_id)
+    for esc_id in offer.run_due(deps, now):  # reservations that ran out: the next person, or the team
         outbox.run_for(deps, esc_id)
     for _ in range(MAX_STEP_ROUNDS):  # a burst of due steps drains in one sweep, in bounded batches
         taken = sla.run_due_steps(deps, now, report.overdue)

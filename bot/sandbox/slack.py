@@ -80,6 +80,7 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, float]] = {
     "views.update": (100, 60.0),
     "views.publish": (100, 60.0),
     "users.info": (100, 60.0),
+    "users.getPresence": (50, 60.0),
     "files.getUploadURLExternal": (100, 60.0),
     "files.completeUploadExternal": (100, 60.0),
 }
@@ -267,6 +268,7 @@ class FakeSlack:
         self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, last refill)
         self._failures: dict[str, deque[tuple[str, int, int]]] = {}
         self._delay = 0.0  # seconds every Web API call takes (set_delay): a slow Slack
+        self._presence: dict[str, str] = {}  # user id -> "away"; everyone else is "active"
 
         self.add_team(team_id, team_name, team_domain)
         self._users[bot_user_id] = self._user_object(
@@ -460,6 +462,21 @@ class FakeSlack:
     def channel_info(self, channel: str) -> dict[str, Any]:
         with self._lock:
             return copy.deepcopy(self._get_channel(channel).info)
+
+    def set_presence(self, user_id: str, presence: str) -> None:
+        """What users.getPresence answers for `user_id`: "active" (the default) or "away"."""
+        if presence not in ("active", "away"):
+            raise ValueError(f"presence is active or away, not {presence!r}")
+        with self._lock:
+            if user_id not in self._users:
+                raise KeyError(f"no user {user_id!r} in FakeSlack")
+            self._presence[user_id] = presence
+
+    def deactivate_user(self, user_id: str) -> None:
+        """The user leaves the workspace: users.info says deleted, and presence is away."""
+        with self._lock:
+            self._users[user_id]["deleted"] = True
+            self._presence[user_id] = "away"
 
     def user(self, user_id: str) -> dict[str, Any]:
         with self._lock:
@@ -1158,6 +1175,16 @@ class FakeSlack:
         if user is None:
             raise SlackError("user_not_found")
         return {"user": copy.deepcopy(user)}, {}
+
+    def _m_users_getPresence(self, args: dict[str, Any]) -> _Result:
+        """slack-api-ref users.getPresence: for another user only `presence` (active | away) comes back."""
+        user = str(args.get("user") or self.bot_user_id)
+        if user not in self._users:
+            raise SlackError("user_not_found")
+        if user == self.bot_user_id:  # the token's own user: the details too (always_online bot)
+            return {"presence": "active", "online": True, "auto_away": False, "manual_away": False,
+                    "connection_count": 1, "last_activity": int(self._now().timestamp())}, {}
+        return {"presence": self._presence.get(user, "active")}, {}
 
     def _m_users_lookupByEmail(self, args: dict[str, Any]) -> _Result:
         email = str(args.get("email") or "").strip().lower()

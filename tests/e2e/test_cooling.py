@@ -91,7 +91,7 @@ def test_returning_customer_goes_straight_back_to_the_previous_handler(world):
         if e["action_id"] == Action.CLAIM.value
     ]
     assert [c["value"] for c in claim] == [str(new.id)]
-    assert "previous_handler_dm" in _kinds(world, new.id)
+    assert {"offered", "offer_dm"} <= set(_kinds(world, new.id))  # reserved for them first (routing)
     # The customer is told a human is taking over, in the new thread.
     assert any("won't need to repeat yourself" in t for t in thread_texts(world, cust.channel, back.ts))
 
@@ -215,7 +215,11 @@ def test_an_unavailable_previous_handler_gets_no_dm_but_the_team_gets_the_card(w
     _, new = escalations(world)
     assert new.prefer_agent == AGENT and new.card_ts  # still a human's job: the team's card is posted
     assert _dms_to(world, AGENT) == []
-    assert "previous_handler_unavailable" in _kinds(world, new.id)
+    kinds = _kinds(world, new.id)
+    assert "offer_skipped" in kinds and "routed_to_team" in kinds and "offered" not in kinds
+    with session_scope(world.deps.db) as session:
+        [skip] = [e for e in repo.timeline(session, new.id) if e.kind == "offer_skipped"]
+    assert skip.detail == {"user": AGENT, "role": "previous_handler", "why": "not an active member of the workspace"}
 
 
 def test_claimed_before_the_dm_runs_sends_no_dm(world):

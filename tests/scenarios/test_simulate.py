@@ -143,3 +143,37 @@ def test_sla_expectation_values_are_checked(tmp_path, capsys):
     failing = (HERE / "sla.yaml").read_text().replace("initech, breached: false", "initech, breached: true")
     path.write_text(failing)
     assert main(["simulate", str(path)]) == 1
+
+
+def test_routing_scenario_owner_first_then_balanced_assignment(capsys):
+    assert main(["simulate", str(HERE / "routing.yaml"), "--json"]) == 0, capsys.readouterr().out
+    out = json.loads(capsys.readouterr().out)
+    acme, globex = out["expectations"]
+    assert acme["actual"]["offered_to"] == ["U0DANA"] and globex["actual"]["assigned_to"] == "U0ALICE"
+
+
+def test_routing_expectations_fail_when_routing_differs(tmp_path, capsys):
+    text = (HERE / "routing.yaml").read_text().replace("{at: 4m, presence: away, user: U0DANA}", "{at: 4m, presence: active, user: U0DANA}")
+    (tmp_path / "routing-policy.yaml").write_text((HERE / "routing-policy.yaml").read_text())
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    assert main(["simulate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "offered_to: expected [], got ['U0DANA']" in out and "assigned_to: expected 'U0ALICE', got None" in out
+
+
+@pytest.mark.parametrize(
+    ("step", "words"),
+    [
+        ("{at: 1m, presence: asleep, user: U0DANA}", "'asleep' is not a presence (away | active)"),
+        ("{at: 1m, presence: away, user: U0NOBODY}", "no agent 'U0NOBODY'"),
+        ("{at: 1m, presence: away}", "timeline.2.user: is required"),
+    ],
+)
+def test_bad_presence_steps_are_rejected_with_the_line(tmp_path, capsys, step, words):
+    text = (HERE / "routing.yaml").read_text().replace("{at: 4m, presence: away, user: U0DANA}", step)
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    assert main(["simulate", str(path)]) == 2
+    err = capsys.readouterr()
+    assert "s.yaml:17: " in err.out + err.err and words in err.out + err.err
