@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -186,12 +187,34 @@ class _Lane:
         self.pool.shutdown(wait=True)
 
 
+class Stored(StrEnum):
+    """What became of an item handed to `Inbox.store` (the ingest API and the helpdesk webhooks)."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the key is known, with the same body: a retry
+    CONFLICT = "conflict"  # the key is known with another body (an Idempotency-Key reused)
+    SPOOLED = "spooled"  # the database is down: in the local spool, replayed later
+    FAILED = "failed"  # stored nowhere: answer 503
+
+
 class Inbox:
+    """`external` processes the items whose content type is `external_type` (messages from outside
+    Slack, bot/flows/external.py) instead of dispatching them through the Bolt app."""
+
     def __init__(
-        self, *, db: Engine, clock: Clock, app: App, spool: Spool, config: InboxConfig | None = None
+        self,
+        *,
+        db: Engine,
+        clock: Clock,
+        app: App,
+        spool: Spool,
+        config: InboxConfig | None = None,
+        external: Callable[[str], None] | None = None,
+        external_type: str = "",
     ) -> None:
         self.db, self.clock, self.app, self.spool = db, clock, app, spool
         self.config = config or InboxConfig()
+        self.external, self.external_type = external, external_type
         fallback = TrackingExecutor(
             max_workers=self.config.interactive_workers, thread_name_prefix="baton-lazy"
         )
@@ -279,6 +302,25 @@ class Inbox:
             lane.release()
         return _answer(response)
 
+    def store(self, *, key: str, kind: str, body: str) -> Stored:
+        """Store an item from outside Slack (content type `external_type`) for the events lane."""
+        request = SlackRequest(Kind.EVENT, body, self.external_type, key=key, lane=Lane.EVENTS, subtype=kind)
+        outcome = self._store(request, leased=False)
+        if outcome is None:
+            return Stored.FAILED
+        if outcome == "spooled":
+            return Stored.SPOOLED
+        if outcome == "duplicate":
+            try:
+                with session_scope(self.db) as session:
+                    known = store.by_key(session, key)
+                    same = known is None or known.body == body
+            except SQLAlchemyError:
+                same = True  # cannot tell: the key says it is the same request
+            return Stored.DUPLICATE if same else Stored.CONFLICT
+        self.lanes[Lane.EVENTS].wake()
+        return Stored.STORED
+
     def _store(self, request: SlackRequest, *, leased: bool) -> str | None:
         """The item's id, "duplicate", "spooled", or None when it could be stored nowhere."""
         now = self.clock.now()
@@ -322,6 +364,15 @@ class Inbox:
     def process(self, item: InboxItem) -> None:
         """Dispatch a stored request through the Bolt app; finish it, or retry it later."""
         assert item.id is not None
+        if self.external is not None and item.content_type == self.external_type:
+            try:
+                self.external(item.body)
+                error = ""
+            except Exception as exc:  # retried, like any item; the messages it recorded are duplicates then
+                log.exception("inbox item %s (%s) failed", item.id, item.kind)
+                error = f"{type(exc).__name__}: {exc}"
+            self._settle(item.id, item.attempts, error)
+            return
         headers: dict[str, str | Sequence[str]] = {"content-type": item.content_type, INBOX_ID: str(item.id)}
         if item.lane == Lane.INTERACTIVE:  # its ack was answered long ago: run only the lazy part
             headers["x-slack-bolt-lazy-only"] = "1"

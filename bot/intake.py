@@ -102,6 +102,11 @@ def read_verified(
     return body
 
 
+def read_body(environ: dict[str, Any], max_bytes: int) -> bytes:
+    """The body of a WSGI request, refused (411/413/400) before reading more than `max_bytes`."""
+    return _read_body(environ, max_bytes)
+
+
 def _read_body(environ: dict[str, Any], max_bytes: int) -> bytes:
     stream = environ.get("wsgi.input")
     raw_length = str(environ.get("CONTENT_LENGTH") or "").strip()

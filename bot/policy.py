@@ -108,6 +108,10 @@ class Policy:
     def account_for_channel(self, channel: str) -> AccountEntry | None:
         return self.accounts.get(channel)
 
+    def account_by_id(self, account_id: str) -> AccountEntry | None:
+        """The policy's entry for an account named by id (conversations that are not in Slack)."""
+        return next((a for a in self.accounts.values() if a.id == account_id), None)
+
     def with_classifier(self, classifier: Classifier | None) -> Policy:
         """A copy whose trigger engine runs `classifier` (the judgment model) beside the rules."""
         return replace(self, engine=self.engine.with_classifier(classifier))

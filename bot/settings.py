@@ -35,7 +35,12 @@ class Settings(BaseSettings):
     graceful_seconds: int = Field(default=25, ge=0, alias="BATON_GRACEFUL_SECONDS")  # SIGTERM: finish
     keepalive_seconds: int = Field(default=5, ge=0, alias="BATON_KEEPALIVE_SECONDS")
     sweep_seconds: float = Field(default=15.0, alias="BATON_SWEEP_SECONDS", gt=0)
+    # The ingest API (docs/ingest-api.md): bearer tokens, comma-separated; requests a minute per token.
     ingest_token: SecretStr = Field(default=SecretStr(""), alias="BATON_INGEST_TOKEN")
+    ingest_rate: int = Field(default=600, ge=0, alias="BATON_INGEST_RATE")  # 0: no limit
+    # How Baton answers the customers of ingested conversations: a signed callback (docs/ingest-api.md).
+    api_callback_url: str = Field(default="", alias="BATON_API_CALLBACK_URL")
+    api_callback_secret: SecretStr = Field(default=SecretStr(""), alias="BATON_API_CALLBACK_SECRET")
 
     # Pagers
     pagerduty_routing_key: SecretStr = SecretStr("")
@@ -55,6 +60,18 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = Field(default=SecretStr(""), alias="BATON_LLM_API_KEY")
     llm_model: str = Field(default="", alias="BATON_LLM_MODEL")
     llm_deadline_seconds: float = Field(default=8.0, alias="BATON_LLM_DEADLINE_SECONDS", gt=0, le=60)
+
+    # Helpdesks, both ways (docs/integrations.md): webhooks in, REST calls out.
+    intercom_token: SecretStr = Field(default=SecretStr(""), alias="BATON_INTERCOM_TOKEN")
+    intercom_client_secret: SecretStr = Field(default=SecretStr(""), alias="BATON_INTERCOM_CLIENT_SECRET")
+    intercom_admin_id: str = Field(default="", alias="BATON_INTERCOM_ADMIN_ID")  # who Baton acts as
+    intercom_teams: str = Field(default="", alias="BATON_INTERCOM_TEAMS")  # "billing=123,default=456"
+    intercom_api_url: str = Field(default="https://api.intercom.io", alias="BATON_INTERCOM_API_URL")
+    zendesk_api_url: str = Field(default="", alias="BATON_ZENDESK_API_URL")  # https://{sub}.zendesk.com
+    zendesk_email: str = Field(default="", alias="BATON_ZENDESK_EMAIL")
+    zendesk_token: SecretStr = Field(default=SecretStr(""), alias="BATON_ZENDESK_TOKEN")
+    zendesk_webhook_secret: SecretStr = Field(default=SecretStr(""), alias="BATON_ZENDESK_WEBHOOK_SECRET")
+    zendesk_groups: str = Field(default="", alias="BATON_ZENDESK_GROUPS")  # "billing=360001,default=360002"
 
     # Account enrichment
     hubspot_token: SecretStr = SecretStr("")

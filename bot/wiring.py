@@ -11,10 +11,11 @@ import httpx
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import metrics
+from bot import ingest_api, metrics
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps, Identity
+from bot.flows import external
 from bot.flows.registry import EFFECTS
 from bot.inbox import Inbox, InboxConfig
 from bot.policy import Policy, load_policy
@@ -24,8 +25,10 @@ from bot.slack_client import KeepAliveWebClient
 from bot.spool import Spool
 from bot.web import make_wsgi, slack_routes
 from integrations.ai_agent import AiAgentWebhook
+from integrations.helpdesk import IntercomClient, ZendeskClient, parse_mapping
 from integrations.llm import LlmSummarizer
 from storage.db import make_engine, migrate
+from storage.models import Source
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,45 @@ def llm_from_settings(settings: Settings) -> LlmSummarizer | None:
     )
 
 
+def sources_from_settings(settings: Settings) -> dict[str, Any]:
+    """The clients that answer customers outside Slack (bot/flows/sources.py), when configured."""
+    http = httpx.Client(timeout=10.0)
+    out: dict[str, Any] = {}
+    if settings.api_callback_url:
+        secret = settings.api_callback_secret.get_secret_value()
+        if not secret:
+            raise ValueError(
+                "BATON_API_CALLBACK_URL is set without BATON_API_CALLBACK_SECRET: callbacks are always signed"
+            )
+        out[Source.API] = AiAgentWebhook(http, settings.api_callback_url, secret)
+    if settings.intercom_token.get_secret_value():
+        if not settings.intercom_admin_id:
+            raise ValueError(
+                "BATON_INTERCOM_TOKEN is set without BATON_INTERCOM_ADMIN_ID (the admin Baton acts as)"
+            )
+        out[Source.INTERCOM] = IntercomClient(
+            http,
+            token=settings.intercom_token.get_secret_value(),
+            admin_id=settings.intercom_admin_id,
+            base_url=settings.intercom_api_url,
+            teams=parse_mapping(settings.intercom_teams, what="BATON_INTERCOM_TEAMS"),
+        )
+    if settings.zendesk_token.get_secret_value():
+        if not settings.zendesk_api_url or not settings.zendesk_email:
+            raise ValueError("BATON_ZENDESK_TOKEN needs BATON_ZENDESK_API_URL and BATON_ZENDESK_EMAIL too")
+        groups = parse_mapping(settings.zendesk_groups, what="BATON_ZENDESK_GROUPS")
+        if any(not g.isdigit() for g in groups.values()):
+            raise ValueError("BATON_ZENDESK_GROUPS: group ids are numbers (e.g. billing=360001)")
+        out[Source.ZENDESK] = ZendeskClient(
+            http,
+            base_url=settings.zendesk_api_url,
+            email=settings.zendesk_email,
+            token=settings.zendesk_token.get_secret_value(),
+            groups={team: int(g) for team, g in groups.items()},
+        )
+    return out
+
+
 def build(
     settings: Settings,
     *,
@@ -154,6 +196,7 @@ def build(
         sweep_seconds=settings.sweep_seconds,
         ai_webhook=ai_webhook_from_settings(settings),
         llm=llm_from_settings(settings),
+        sources=sources_from_settings(settings),
         effects=EFFECTS,
     )
     app = create_app(deps)
@@ -167,9 +210,19 @@ def build(
             interactive_workers=settings.interactive_workers,
             lease=timedelta(seconds=settings.inbox_lease_seconds),
         ),
+        external=lambda body: external.process(deps, body),
+        external_type=external.CONTENT_TYPE,
     ).start()
     routes = slack_routes(
         inbox, db, settings.slack_signing_secret.get_secret_value(), max_body=settings.max_body_bytes
+    )
+    routes.update(
+        ingest_api.routes(
+            inbox,
+            ingest_api.parse_tokens(settings.ingest_token.get_secret_value()),
+            rate_per_minute=settings.ingest_rate,
+            max_body=settings.max_body_bytes,
+        )
     )
     probes = Probes(db=db, clock=deps.clock, sweep_seconds=settings.sweep_seconds)
     routes.update(probes.routes())  # GET /readyz, GET /metrics

@@ -22,6 +22,15 @@ SNOOZED = "snoozed"  # a queued escalation put aside until `snoozed_until` (the 
 ACTIVE_STATUSES = (OPEN, CLAIMED, SNOOZED)
 
 
+class Source(StrEnum):
+    """Where a conversation happens, and so how Baton answers its customer (bot/flows/sources.py)."""
+
+    SLACK = "slack"  # a Slack Connect channel
+    API = "api"  # any AI agent or helpdesk, through POST /api/v1/messages
+    INTERCOM = "intercom"  # an Intercom conversation (webhooks in, REST API out)
+    ZENDESK = "zendesk"  # a Zendesk ticket (webhooks in, REST API out)
+
+
 class TimelineKind(StrEnum):
     """What an escalation's timeline records (escalation_timeline.kind)."""
 
@@ -88,6 +97,7 @@ class TimelineKind(StrEnum):
     OFFER_EXPIRED = "offer_expired"  # nobody claimed within the reserved window
     ASSIGNED = "assigned"  # balanced assignment picked a member
     ROUTED_TO_TEAM = "routed_to_team"  # the team is asked (the chain starts), and why
+    SOURCE_UPDATED = "source_updated"  # the conversation's source (Intercom, Zendesk, a callback) was told
 
 
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:
@@ -109,9 +119,12 @@ class Conversation(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(max_length=32)  # slack | ingest
-    channel: str = Field(max_length=64)  # Slack channel id, or the ingest source's conversation space
+    source: str = Field(max_length=32)  # a Source value
+    channel: str = Field(max_length=64)  # Slack channel id; other sources: their conversation id
     thread_ts: str = Field(max_length=64)  # the parent message ts (Slack) or the external conversation id
+    # The conversation's id in its source (Intercom conversation id, Zendesk ticket id, the ingest API's
+    # conversation_id); empty for Slack, whose (channel, thread_ts) is the id.
+    external_id: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     account_id: str = Field(max_length=128, index=True)
     customer_id: str = Field(default="", max_length=64)  # who started it
     customer_team: str = Field(default="", max_length=64)  # their Slack team (Slack Connect)
@@ -372,6 +385,16 @@ class InboxItem(SQLModel, table=True):
     received_at: datetime = _utc(nullable=False)
     done_at: datetime | None = _utc()
     last_error: str = Field(default="", max_length=500)
+
+
+class RateWindow(SQLModel, table=True):
+    """Requests counted per caller (an ingest token) and fixed window, shared by every process."""
+
+    __tablename__ = "rate_windows"
+
+    bucket: str = Field(primary_key=True, max_length=200)  # "{caller}:{window start, Unix seconds}"
+    count: int = Field(default=0)
+    window_start: datetime = _utc(nullable=False, index=True)
 
 
 class SweepHeartbeat(SQLModel, table=True):

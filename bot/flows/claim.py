@@ -8,7 +8,7 @@ from bot import card_modals, metrics
 from bot.deps import Deps
 from bot.domain.handoff import HandoffState
 from bot.domain.report import Needed
-from bot.flows import action_effects, csat, durations, handoff, outbox, sla, sla_clock
+from bot.flows import action_effects, csat, durations, handoff, outbox, sla, sla_clock, sources
 from bot.flows.outbox import EffectKind, unique
 from storage import feedback_repo, repo
 from storage.db import session_scope
@@ -65,6 +65,7 @@ def claim(deps: Deps, esc_id: int, user: str, user_team: str, *, seen_team: str 
         outbox.enqueue(
             session, esc_id, EffectKind.NOTIFY_CLAIMED, now, key=unique(), user=user, team=esc.team
         )
+        sources.queue_change(session, esc, sources.Change.CLAIMED, now, user=user)
         sla.on_stop(session, deps, esc_id, now)
     outbox.run_for(deps, esc_id)
     return ClickResult(True)
@@ -89,6 +90,7 @@ def release(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
             session.add(esc)
         sla_clock.on_release(session, deps, esc, now)
         repo.log(session, esc_id, now, TimelineKind.RELEASED, actor=user)
+        sources.queue_change(session, esc, sources.Change.RELEASED, now, user=user)
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
     outbox.run_for(deps, esc_id)
     return ClickResult(True)
@@ -141,6 +143,7 @@ def resolve(
             durations.record(deps, esc)
             handoff.queue_webhook(session, deps, esc, HandoffState.AI, now)
             csat.queue_survey(session, deps, esc, now)
+            sources.queue_change(session, esc, sources.Change.RESOLVED, now, user=user)
             sla.on_stop(session, deps, esc_id, now)
     if refusal:
         # The form is closed by now (no response_url): say it where the card is.

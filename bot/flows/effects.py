@@ -14,11 +14,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot import cards
 from bot.deps import Deps
-from bot.domain.handoff import EVENT_TYPE as HANDOFF_EVENT
 from bot.domain.handoff import HandoffState
 from bot.flows import render, slack_post, wait
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.slack_lookups import internal_channel, permalink, user_name
+from bot.flows.source_adapters import adapter_for
+from bot.flows.sources import SAID_BY_TIMELINE, Said, Thread, thread_of
 from storage import repo
 from storage.db import read_scope, session_scope
 from storage.models import RESOLVED, Escalation, TimelineKind
@@ -41,7 +42,7 @@ def _post_card(deps: Deps, job: Job) -> None:
         account_id = esc.account_id
         wanted = deps.policy.teams[esc.team].channel if esc.team in deps.policy.teams else ""
     channel = internal_channel(deps, wanted)
-    new_link = "" if link else permalink(deps, conv_channel, thread)
+    new_link = "" if link or ":" in conv_channel else permalink(deps, conv_channel, thread)  # ":": not Slack
     account = render.account_for(deps, conv_channel, account_id)
     with read_scope(deps.db) as session:
         row = session.get(Escalation, esc_id)
@@ -111,28 +112,21 @@ def post_in_customer_thread(
     kind: TimelineKind,
     state: HandoffState | None = None,
     *,
-    where: tuple[str, str] | None = None,
+    where: Thread | None = None,
     **detail: Any,
 ) -> None:
-    """Post in the customer's thread (`where` = (channel, thread) when the caller has read them) and
-    record it, with the item's completion, in one transaction. With `state`, the message's metadata
-    is the handoff for the AI agent ({"event_type": "baton_handoff", "event_payload": {"escalation_id",
-    "state", "effect"}}, docs/ai-handoff.md); it doubles as the at-most-once marker of slack_post."""
+    """Say `text` to the customer through the conversation's source (`where` when the caller has read
+    it; bot/flows/source_adapters.py) and record it, with the item's completion, in one transaction.
+    In Slack, with `state`, the message's metadata is the handoff for the AI agent ({"event_type":
+    "baton_handoff", "event_payload": {"escalation_id", "state", "effect"}}, docs/ai-handoff.md); it
+    doubles as the at-most-once marker of slack_post."""
     esc_id = job.esc_id
     if where is None:
         with session_scope(deps.db) as session:
             _, conv = repo.escalation_with_conversation(session, esc_id)
-            where = conv.channel, conv.thread_ts
-    channel, thread = where
-    slack_post.post_once(
-        deps,
-        job,
-        kind=HANDOFF_EVENT if state is not None else slack_post.MESSAGE,
-        payload={"state": state.value} if state is not None else None,
-        channel=channel,
-        thread_ts=thread,
-        text=cards.cut(text, cards.FALLBACK_LIMIT),
-    )
+            where = thread_of(conv, esc_id)
+    said = SAID_BY_TIMELINE.get(kind, Said.NOTE)
+    adapter_for(where.source).say(deps, job, where, cards.cut(text, cards.FALLBACK_LIMIT), said=said, state=state)
     now = deps.clock.now()
     with session_scope(deps.db) as session:
         job.finish_in(session, now)
@@ -151,7 +145,7 @@ def _notify_customer(deps: Deps, job: Job) -> None:
         if esc.customer_notified_at is not None or esc.status == RESOLVED:
             return  # told already, or resolved before Slack took the message: nothing to announce
         text = wait.transition_text(session, deps, esc)
-        where = conv.channel, conv.thread_ts
+        where = thread_of(conv, esc_id)
     post_in_customer_thread(
         deps, job, text, TimelineKind.CUSTOMER_NOTIFIED, state=HandoffState.HUMAN, where=where
     )

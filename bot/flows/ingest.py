@@ -8,7 +8,8 @@ is never recorded without its consequences, and a slow Slack never loses an esca
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -20,9 +21,10 @@ from bot.domain.summary import parse_agent_summary
 from bot.domain.triggers import MessageAnalysis, analyse, decide
 from bot.flows import accounts, card_extras, escalate, outbox, returning, sla_clock
 from bot.logs import log_context
+from bot.policy import AccountEntry
 from storage import repo
 from storage.db import session_scope
-from storage.models import OPEN, SNOOZED, Conversation, Message
+from storage.models import OPEN, SNOOZED, Conversation, Message, Source
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ CONTENT_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})
 class Inbound:
     """A message from any source, reduced to what Baton needs."""
 
-    source: str  # slack
+    source: str  # a storage.models.Source value
     channel: str
     ts: str
     user: str
@@ -49,6 +51,14 @@ class Inbound:
     # "failed", "next"}): Slack message metadata `event_payload.summary`, or the ingest API's
     # `ai_summary`. Kept for `ai` messages only; the card shows the latest (bot.domain.summary).
     ai_summary: str | dict[str, Any] | None = None
+    # Set by sources other than Slack (bot/flows/external.py), which say who wrote the message and
+    # for which account: Slack's are worked out from the event (role_of, the policy's channels).
+    role: str = ""  # customer | ai | agent
+    account_id: str = ""
+    sent_at: datetime | None = None  # when the source says it was written (never later than now)
+    external_id: str = ""  # the conversation's id in its source
+    permalink: str = ""  # a link to the conversation in its source
+    language: str = ""  # ISO 639-1 when the source knows it: it wins over detection
 
 
 @dataclass(frozen=True)
@@ -74,16 +84,17 @@ def role_of(deps: Deps, msg: Inbound) -> str | None:
 
 
 def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
-    entry = deps.policy.account_for_channel(msg.channel)
+    entry = _account_entry(deps, msg)
     if entry is None:
         _note_unmapped(deps, msg.channel)
         return IngestResult(False, "not a customer channel")
-    role = role_of(deps, msg)
+    role = msg.role or role_of(deps, msg)
     if role is None:
         return IngestResult(False, "ignored sender or subtype")
     now = deps.clock.now()
+    at = min(msg.sent_at, now) if msg.sent_at is not None else now
     is_reply = bool(msg.thread_ts) and msg.thread_ts != msg.ts
-    thread = msg.thread_ts if is_reply else msg.ts
+    thread = msg.thread_ts if is_reply or msg.source != Source.SLACK else msg.ts
     account = accounts.facts_for(deps, entry)  # outside the transaction: it may call the CRM
 
     opened = False
@@ -92,7 +103,8 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
             return IngestResult(False, "duplicate delivery")
         conv = repo.find_conversation(session, msg.source, msg.channel, thread)
         if conv is None:
-            if role != "customer":
+            if role != "customer" and msg.source == Source.SLACK:
+                # Other sources say the conversation is a customer's (an AI agent often greets first).
                 return IngestResult(False, "not part of a customer conversation")
             conv = repo.get_or_create_conversation(
                 session,
@@ -101,8 +113,10 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
                     channel=msg.channel,
                     thread_ts=thread,
                     account_id=entry.id,
-                    customer_id=msg.user,
+                    customer_id=msg.user if role == "customer" else "",
                     customer_team=msg.user_team,
+                    external_id=msg.external_id,
+                    permalink=msg.permalink,
                     created_at=now,
                     last_message_at=now,
                 ),
@@ -111,7 +125,7 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
         domain_msg = model.Message(
             role=role,  # type: ignore[arg-type]
             text=msg.text or "",
-            ts=now,
+            ts=at,
             ref=msg.ts,
             author=msg.user,
             confidence=msg.confidence if role == "ai" else None,
@@ -125,7 +139,7 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
             role=role,
             author=msg.user,
             text=msg.text or "",
-            sent_at=now,
+            sent_at=at,
             confidence=domain_msg.confidence,
             analysis=analysis.to_dict(),
             ai_summary=_agent_summary(msg) if role == "ai" else None,
@@ -151,7 +165,7 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
         if linked is not None:
             esc_id = linked
         elif role == "agent":
-            if active is not None and active.status in (OPEN, SNOOZED):
+            if active is not None and active.status in (OPEN, SNOOZED) and msg.source == Source.SLACK:
                 assert active.id is not None
                 escalate.claim_by_reply(session, deps, active, msg.user, now)
                 sla_clock.on_message(session, deps, active, role, msg.user, now)
@@ -175,6 +189,8 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
             ]
             account = accounts.with_history(session, account, conv.id)
             decision = decide(history, account, now, deps.policy.engine)
+            if msg.language and decision.escalate:
+                decision = replace(decision, language=msg.language)
             if not decision.escalate and active is None and not past:
                 decision = loop.back_to_human(
                     decision, _previous(session, conv.id, account.id), account, now, deps.policy.engine
@@ -208,6 +224,14 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
 def _agent_summary(msg: Inbound) -> dict[str, Any] | None:
     summary = parse_agent_summary(msg.ai_summary)
     return summary.to_dict() if summary is not None else None
+
+
+def _account_entry(deps: Deps, msg: Inbound) -> AccountEntry | None:
+    """Slack: the policy's account of the channel. Other sources name the account themselves; the
+    policy may describe it (an `accounts` entry with that id), else its facts come from the CRM."""
+    if msg.source == Source.SLACK or not msg.account_id:
+        return deps.policy.account_for_channel(msg.channel)
+    return deps.policy.account_by_id(msg.account_id) or AccountEntry(channel="", id=msg.account_id)
 
 
 def _note_unmapped(deps: Deps, channel: str) -> None:

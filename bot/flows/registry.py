@@ -17,6 +17,7 @@ from bot.flows import (
     paging,
     review,
     sla_notices,
+    source_adapters,
     summaries,
 )
 from bot.flows.outbox import EffectKind, Handler, check_registry
@@ -35,6 +36,7 @@ EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
         **action_effects.HANDLERS,
         **sla_notices.HANDLERS,
         **offer.HANDLERS,
+        **source_adapters.HANDLERS,
     }
 )
 check_registry(EFFECTS)

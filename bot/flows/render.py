@@ -8,6 +8,7 @@ from bot.cards import CardView, SlaView, TranscriptLine
 from bot.deps import Deps
 from bot.domain.model import Account
 from bot.flows import accounts, sla_clock, summaries
+from bot.policy import AccountEntry
 from storage import actions_repo, repo
 from storage.db import read_scope
 from storage.models import Conversation, Escalation, TimelineKind
@@ -15,7 +16,9 @@ from storage.models import Conversation, Escalation, TimelineKind
 
 def account_for(deps: Deps, channel: str, account_id: str) -> Account:
     """The account facts a card shows. May call the CRM: call it outside any database transaction."""
-    entry = deps.policy.account_for_channel(channel)
+    entry = deps.policy.account_for_channel(channel) or deps.policy.account_by_id(account_id)
+    if entry is None and ":" in channel:  # "api:…", "intercom:…": not Slack; the source named the account
+        entry = AccountEntry(channel="", id=account_id)
     return accounts.facts_for(deps, entry) if entry is not None else Account(id=account_id)
 
 

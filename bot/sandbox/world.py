@@ -77,9 +77,15 @@ class World:
         crm: bool = True,
         ai_webhook: tuple[str, str] | None = None,  # (url, secret) of the AI agent's handoff webhook
         llm: tuple[str, str, str, float] | None = None,  # (base url, model, key, deadline) of an LLM for summaries
+        ingest_tokens: Sequence[str] = (),  # bearer tokens of the ingest API (POST /api/v1/messages)
+        api_callback: tuple[str, str] | None = None,  # (url, secret): the ingest API's signed callback
+        extra_settings: Mapping[str, Any] | None = None,  # more BATON_* settings (helpdesks, limits)
     ) -> None:
         self.ai_webhook = ai_webhook
         self.llm = llm
+        self.ingest_tokens = tuple(ingest_tokens)
+        self.api_callback = api_callback
+        self.extra_settings = dict(extra_settings or {})
         self.clock = clock
         self.pager_log = pager_log
         self._tmp = tempfile.TemporaryDirectory(prefix="baton-world-")  # the database file, the spool
@@ -161,6 +167,10 @@ class World:
             BATON_LLM_MODEL=self.llm[1] if self.llm else "",
             BATON_LLM_API_KEY=SecretStr(self.llm[2] if self.llm else ""),
             BATON_LLM_DEADLINE_SECONDS=self.llm[3] if self.llm else 8.0,
+            BATON_INGEST_TOKEN=SecretStr(",".join(self.ingest_tokens)),
+            BATON_API_CALLBACK_URL=self.api_callback[0] if self.api_callback else "",
+            BATON_API_CALLBACK_SECRET=SecretStr(self.api_callback[1] if self.api_callback else ""),
+            **self.extra_settings,
         )
         client = KeepAliveWebClient(token=fake.bot_token, base_url=fake.base_url)
         self._slack_client = client
