@@ -51,6 +51,8 @@ def test_no_generated_input_gets_a_server_error(fuzz_world: World) -> None:
         response = case.call(base_url=base, headers=headers)
         assert response.status_code < 500, response.text
         assert (response.headers.get("content-type") or [""])[0].startswith("application/json")
+        if response.status_code == 413:  # too big to read: refused before its content is looked at
+            return
         case.validate_response(response, excluded_checks=[schemathesis.checks.ignored_auth])
 
     check()
