@@ -22,7 +22,7 @@ from bot.flows.source_adapters import adapter_for
 from bot.flows.sources import SAID_BY_TIMELINE, Said, Thread, thread_of
 from storage import repo
 from storage.db import read_scope, session_scope
-from storage.models import RESOLVED, Escalation, TimelineKind
+from storage.models import RESOLVED, Escalation, Source, TimelineKind
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def post_in_customer_thread(
     kind: TimelineKind,
     state: HandoffState | None = None,
     *,
-    where: Thread | None = None,
+    where: Thread | tuple[str, str] | None = None,
     **detail: Any,
 ) -> None:
     """Say `text` to the customer through the conversation's source (`where` when the caller has read
@@ -125,6 +125,8 @@ def post_in_customer_thread(
         with session_scope(deps.db) as session:
             _, conv = repo.escalation_with_conversation(session, esc_id)
             where = thread_of(conv, esc_id)
+    elif isinstance(where, tuple):  # (channel, thread ts): a Slack thread
+        where = Thread(Source.SLACK, where[0], where[1], "", esc_id)
     said = SAID_BY_TIMELINE.get(kind, Said.NOTE)
     adapter_for(where.source).say(deps, job, where, cards.cut(text, cards.FALLBACK_LIMIT), said=said, state=state)
     now = deps.clock.now()
