@@ -245,3 +245,18 @@ def gaps_text(title: str, topics: Sequence[Topic], counts: GapCounts) -> str:
     for i, t in enumerate(topics, 1):
         lines.append(f"{i}. {t.label} — {t.count} ({_trend(t.count, t.previous)} vs before)")
     return "\n".join(lines)
+
+
+def gaps_section(*, topics: Sequence[Topic], counts: GapCounts, limit: int = 5) -> dict[str, Any]:
+    """The knowledge gaps as one section block, to embed in another message (the monthly review)."""
+    if not topics:
+        text = "*Knowledge gaps*: no escalation was opened because the AI failed."
+    else:
+        lines = [
+            f"*Knowledge gaps*: {counts.failed} of {counts.escalations} escalations opened because the AI failed"
+            f" ({_trend(counts.failed, counts.failed_before)} vs before)"
+        ]
+        for t in topics[:limit]:
+            lines.append(f"• {escape(cut(t.label, 150))} — {t.count} ({_trend(t.count, t.previous)})")
+        text = "\n".join(lines)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, TEXT_LIMIT)}}

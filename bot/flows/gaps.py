@@ -20,7 +20,7 @@ from bot.domain.nlu import Classifier, load_classifier
 from bot.domain.redact import Kind, Redactor
 from bot.domain.report import Period
 from bot.policy import Policy
-from bot.report_cards import GapCounts, gaps_blocks, gaps_text
+from bot.report_cards import GapCounts, gaps_blocks, gaps_section, gaps_text
 from storage import learning_repo
 from storage.db import read_scope
 from storage.models import Message
@@ -42,6 +42,10 @@ class Gaps:
     @property
     def counts(self) -> GapCounts:
         return GapCounts(self.failed, self.failed_before, self.escalations)
+
+    def section(self, limit: int = 5) -> dict[str, Any]:
+        """One Block Kit section with the top topics (for the monthly review's message)."""
+        return gaps_section(topics=self.topics, counts=self.counts, limit=limit)
 
     def to_dict(self) -> dict[str, Any]:
         return {

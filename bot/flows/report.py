@@ -9,25 +9,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from bot.chart import escalations_chart
 from bot.deps import Deps
-from bot.domain.csat import CsatSummary, SegmentCsat, summarise
-from bot.domain.model import URGENCIES
+from bot.domain.csat import CsatSummary, summarise
 from bot.domain.report import (
     Breakdown,
     EscalationRow,
     Figures,
     Group,
     Period,
-    Quantiles,
     Ratio,
     Targets,
     breakdown,
@@ -35,19 +31,8 @@ from bot.domain.report import (
     parse_period,
     parse_report_args,
 )
-from bot.domain.report_tally import (
-    METRICS,
-    Tally,
-    Unclaimed,
-    durations,
-    figures_of,
-    group_codes,
-    grouped_quantiles,
-    roll_up,
-    settle_unclaimed,
-    shown_key,
-)
 from bot.domain.sla_targets import DEFAULT_SLA
+from bot.flows.report_sql import compute_period, fill_durations, sla_sql
 from bot.policy import Policy
 from bot.report_cards import headline_lines, report_blocks, report_text
 from storage import feedback_repo, report_repo
@@ -130,147 +115,6 @@ def rows_of(raw: list[tuple]) -> list[EscalationRow]:
     ]
 
 
-def sla_sql(policy: Policy) -> report_repo.SlaSql:
-    """The policy's pickup targets as plain data for the report's SQL (the same as `targets_of`)."""
-    targets = [
-        (name, urgency, team.sla.pickup_for(urgency).total_seconds())
-        for name, team in policy.teams.items()
-        for urgency in URGENCIES
-    ]
-    return report_repo.SlaSql(
-        targets=targets,
-        default={u: DEFAULT_SLA.pickup_for(u).total_seconds() for u in URGENCIES},
-        other=DEFAULT_SLA.pickup_for("").total_seconds(),
-        business_teams={name: team.sla.business_hours for name, team in policy.teams.items()},
-        business=DEFAULT_SLA.business_hours,
-    )
-
-
-def fill_durations(session: Session, *, period: Period, targets: Targets) -> int:
-    """Store the durations of the period's escalations that lack them (claimed before migration 0011,
-    or written by code that does not record them); business hours from the current policy."""
-    stale = report_repo.stale_rows(session, period.start, period.end)
-    report_repo.set_durations(
-        session,
-        [
-            (i, durations(opened=o, first_customer=f, claimed=c, resolved=r, hours=targets.hours(team)))
-            for i, team, o, f, c, r in stale
-        ],
-    )
-    return len(stale)
-
-
-@dataclass(frozen=True)
-class _Computed:
-    figures: Figures
-    groups: tuple[Group, ...]
-    triggers: tuple[Group, ...]
-    csat: CsatSummary
-
-
-def _compute_sql(
-    session: Session,
-    *,
-    period: Period,
-    watched: int,
-    by: Breakdown | None,
-    targets: Targets,
-    sla: report_repo.SlaSql,
-    detail: bool,
-) -> _Computed:
-    """One period's figures from the database's aggregates (and, with `detail`, the per-day series,
-    the breakdown and the trigger table)."""
-    key_by = by.value if by and detail else None
-    fine_rows = report_repo.tallies(session, period.start, period.end, by=key_by, sla=sla, detail=detail)
-    if any(r[-1] for r in fine_rows):
-        fill_durations(session, period=period, targets=targets)
-        fine_rows = report_repo.tallies(session, period.start, period.end, by=key_by, sla=sla, detail=detail)
-    fine: dict[tuple[str, str, str], Tally] = {}
-    segments: dict[str, Tally] = {}
-    for k, t, d, segment, *r in fine_rows:
-        tally = Tally(**dict(zip(report_repo.TALLY_FIELDS[:-1], r, strict=False)))
-        fine.setdefault((k, t, d), Tally()).add(tally)
-        segments.setdefault(segment, Tally()).add(tally)
-    unclaimed = [
-        Unclaimed(key=k, trigger=t, day=d, team=team, urgency=u, opened=o, resolved=bool(res))
-        for k, t, d, team, u, o, res in report_repo.unclaimed(
-            session, period.start, period.end, by=key_by, detail=detail
-        )
-    ]
-    for key, extra in settle_unclaimed(
-        unclaimed, start=period.start.timestamp(), end=period.end.timestamp(), targets=targets
-    ).items():
-        fine.setdefault(key, Tally()).add(extra)
-    q = _quantiles(session, period=period, by=key_by, detail=detail)
-    empty: dict[str, Quantiles] = {}
-    total = roll_up(fine, lambda k: "").get("", Tally())
-    per_day: tuple[tuple[str, int, float | None], ...] = ()
-    if detail:
-        days = roll_up(fine, lambda k: k[2])
-        first = period.start.astimezone(UTC).date()
-        ndays = (period.end - timedelta(microseconds=1)).astimezone(UTC).date().toordinal() - first.toordinal() + 1
-        per_day = tuple(
-            (
-                day,
-                days[day].escalations if day in days else 0,
-                q.get("day", {}).get(day, empty).get("pickup", Quantiles(None, None, 0)).p90,
-            )
-            for day in ((first + timedelta(days=i)).isoformat() for i in range(ndays))
-        )
-    figures = figures_of(total, watched=watched, q=q.get("all", {}).get("", empty), per_day=per_day)
-    csat = csat_summary([(seg, t.csat_asked, t.csat_n, t.csat_sum) for seg, t in segments.items()])
-    if not detail:
-        return _Computed(figures, (), (), csat)
-
-    def groups(level: str, pick: int) -> tuple[Group, ...]:
-        tallied = roll_up(fine, lambda k: shown_key(k[pick]))
-        qs = q.get(level, {})
-        out = [Group(key, figures_of(t, watched=0, q=qs.get(key, empty))) for key, t in tallied.items()]
-        return tuple(sorted(out, key=lambda g: (-g.figures.escalations, g.key)))
-
-    key_level = "trigger" if key_by == Breakdown.TRIGGER.value else "key"
-    return _Computed(figures, groups(key_level, 0) if key_by else (), groups("trigger", 1), csat)
-
-
-def _quantiles(
-    session: Session, *, period: Period, by: str | None, detail: bool
-) -> dict[str, dict[str, dict[str, Quantiles]]]:
-    """level ("all", "key", "trigger", "day") → shown key → metric → Quantiles."""
-    out: dict[str, dict[str, dict[str, Quantiles]]] = {}
-    if session.connection().dialect.name == "postgresql":
-        for level, raw_key, *vals in report_repo.percentiles(
-            session, period.start, period.end, by=by if detail else None, detail=detail
-        ):
-            key = raw_key if level in ("all", "day") else shown_key(raw_key)
-            quantiles = {}
-            for i, metric in enumerate(METRICS):
-                if vals[2 * i] is not None:  # (the day level has the pickup only)
-                    n, (p50, p90) = int(vals[2 * i]), vals[2 * i + 1] or (None, None)
-                    quantiles[metric] = Quantiles(p50, p90, n)
-            out.setdefault(level, {})[key] = quantiles
-        return out
-    rows = report_repo.duration_columns(session, period.start, period.end, by=by, detail=detail)
-    width = 7 if detail else 4
-    cols = [[r[i] for r in rows] for i in range(width)]  # (faster than zip(*rows) for many short rows)
-    if not detail:
-        cols = [[], [], [], *cols]
-    keys, triggers, days = cols[0], cols[1], cols[2]
-    levels: list[tuple[str, Any]] = [("all", None)]
-    if detail:
-        levels.append(("trigger", group_codes(triggers, shown_key)))
-        if by:
-            levels.append(("key", group_codes(keys, shown_key)))
-    for i, metric in enumerate(METRICS):
-        for level, groups in levels:
-            for key, quant in grouped_quantiles(groups, cols[3 + i]).items():
-                out.setdefault(level, {}).setdefault(key, {})[metric] = quant
-    if detail:
-        pickup = cols[3 + METRICS.index("pickup")]
-        for key, quant in grouped_quantiles(group_codes(days), pickup).items():
-            out.setdefault("day", {}).setdefault(key, {})["pickup"] = quant
-    return out
-
-
 def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | None) -> Report:
     """The report from the database's aggregates (storage/report_repo.py)."""
     targets = targets_of(policy)
@@ -280,8 +124,8 @@ def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | 
         report_repo.prepare(session)
         watched = report_repo.conversations_watched(session, period.start, period.end)
         prev_watched = report_repo.conversations_watched(session, prev.start, prev.end)
-        now = _compute_sql(session, period=period, watched=watched, by=by, targets=targets, sla=sla, detail=True)
-        before = _compute_sql(
+        now = compute_period(session, period=period, watched=watched, by=by, targets=targets, sla=sla, detail=True)
+        before = compute_period(
             session, period=prev, watched=prev_watched, by=None, targets=targets, sla=sla, detail=False
         )
         surveys, prev_surveys = now.csat, before.csat
@@ -296,19 +140,6 @@ def build_report(*, db: Engine, policy: Policy, period: Period, by: Breakdown | 
         surveys,
         tuple(missed),
     )
-
-
-def csat_summary(counts: list[tuple[str, int, int, int]]) -> CsatSummary:
-    """`csat.summarise` from the database's counts per segment (the same figures, without the rows)."""
-    acc: dict[str, list[int]] = {}
-    for tier, asked, answered, total in counts:
-        a = acc.setdefault(tier or "(none)", [0, 0, 0])
-        a[0], a[1], a[2] = a[0] + asked, a[1] + answered, a[2] + total
-    segments = tuple(sorted((SegmentCsat(k, *v) for k, v in acc.items()), key=lambda s: s.segment))
-    overall = SegmentCsat(
-        "all", sum(s.asked for s in segments), sum(s.answered for s in segments), sum(s.total for s in segments)
-    )
-    return CsatSummary(overall, segments)
 
 
 def build_report_reference(*, db: Engine, policy: Policy, period: Period, by: Breakdown | None) -> Report:

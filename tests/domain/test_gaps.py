@@ -78,3 +78,13 @@ def test_no_questions_and_questions_without_text():
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"]
     distinct = [_q(i, f"{w} {w}s {w}ing") for i, w in enumerate(words)]
     assert len(topics(distinct)) == 10 and len(topics(distinct, limit=5)) == 5
+
+
+def test_the_compact_section_for_the_monthly_review():
+    from bot.report_cards import GapCounts, gaps_section
+
+    qs = [_q(1, "How do I export my invoices as PDF?"), _q(2, "Can I export invoices to CSV?")]
+    block = gaps_section(topics=topics(qs), counts=GapCounts(2, 0, 5))
+    assert block["type"] == "section" and "2 of 5 escalations" in block["text"]["text"]
+    assert "— 2 (new)" in block["text"]["text"]
+    assert "no escalation" in gaps_section(topics=[], counts=GapCounts(0, 0, 3))["text"]["text"]

@@ -6,7 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.sandbox.world import World
-from tests.e2e.helpers import ACME, AGENT, escalations
+from tests.e2e.helpers import ACCOUNTS, ACME, AGENT, escalations
+
+MORE = [
+    *ACCOUNTS,
+    {"id": "globex", "name": "Globex", "tier": "self-serve", "channel": "C0GLOBEX"},
+    {"id": "hooli", "name": "Hooli", "tier": "mid-market", "channel": "C0HOOLI"},
+]
 
 
 def _ask(world: World, account: str, question: str, then: str) -> None:
@@ -22,15 +28,17 @@ def _answers(world: World) -> list[dict]:
     return [e for e in world.slack.ephemerals if "Knowledge gaps" in str(e.get("blocks"))]
 
 
-def test_gaps_lists_the_topics_the_ai_failed_on_with_the_trend(world):
+def test_gaps_lists_the_topics_the_ai_failed_on_with_the_trend(world_factory):
+    world = world_factory(accounts=MORE)
     _ask(world, ACME, "How do I export my invoices as PDF?", "This is not helping.")
-    world.clock.advance(timedelta(days=8))  # the period before
+    world.clock.advance(timedelta(days=8))  # the one above is in the period before
     _ask(world, "initech", "Where can I download my invoices as a PDF file?", "This is not helping at all")
-    cust = world.customers[ACME]
-    world.driver.user_says(cust.channel, cust.user, "Can I export invoices to CSV? This is not helping", thread_ts=None)
+    cust = world.customers["globex"]
+    world.driver.user_says(cust.channel, cust.user, "Can I export invoices to CSV? This is not helping")
     world.settle()
     world.clock.advance(timedelta(minutes=5))
-    world.driver.user_says(cust.channel, cust.user, "I want to talk to a real person about my contract renewal", thread_ts=None)
+    cust = world.customers["hooli"]
+    world.driver.user_says(cust.channel, cust.user, "I want to talk to a real person about my contract renewal")
     world.settle()
     assert len(escalations(world)) == 4
 
