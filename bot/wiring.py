@@ -11,7 +11,7 @@ import httpx
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import ingest_api, metrics
+from bot import helpdesk_webhooks, ingest_api, metrics
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps, Identity
@@ -215,6 +215,15 @@ def build(
     ).start()
     routes = slack_routes(
         inbox, db, settings.slack_signing_secret.get_secret_value(), max_body=settings.max_body_bytes
+    )
+    routes.update(
+        helpdesk_webhooks.routes(
+            inbox,
+            intercom_secret=settings.intercom_client_secret.get_secret_value(),
+            intercom_admin=settings.intercom_admin_id,
+            zendesk_secret=settings.zendesk_webhook_secret.get_secret_value(),
+            max_body=settings.max_body_bytes,
+        )
     )
     routes.update(
         ingest_api.routes(

@@ -38,7 +38,7 @@ class ExternalMessage:
     role: str  # customer | ai | agent
     text: str
     message_id: str  # unique within the conversation
-    sent_at: datetime  # aware
+    sent_at: datetime | None  # aware; None: when Baton takes it in
     author: str = ""  # who wrote it, in the source's terms (a contact id, an agent's name)
     confidence: float | None = None  # the AI agent's own confidence in its answer (role ai)
     summary: str = ""  # the AI agent's summary of the conversation so far
@@ -48,7 +48,7 @@ class ExternalMessage:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["source"] = self.source.value
-        data["sent_at"] = self.sent_at.isoformat()
+        data["sent_at"] = self.sent_at.isoformat() if self.sent_at is not None else None
         return data
 
     @classmethod
@@ -61,7 +61,7 @@ class ExternalMessage:
             role=str(data["role"]),
             text=str(data["text"]),
             message_id=str(data["message_id"]),
-            sent_at=datetime.fromisoformat(str(data["sent_at"])),
+            sent_at=datetime.fromisoformat(str(data["sent_at"])) if data.get("sent_at") else None,
             author=str(data.get("author") or ""),
             confidence=float(confidence) if isinstance(confidence, int | float) else None,
             summary=str(data.get("summary") or ""),

@@ -22,6 +22,17 @@ from bot.flows.sweep import SweepReport, sweep
 from bot.policy import AccountEntry, Policy, load_policy
 from bot.sandbox.crm import CrmSandbox
 from bot.sandbox.driver import SlackDriver
+from bot.sandbox.helpdesks import (
+    INTERCOM_ADMIN,
+    INTERCOM_SECRET,
+    INTERCOM_TOKEN,
+    ZENDESK_EMAIL,
+    ZENDESK_SECRET,
+    ZENDESK_TOKEN,
+    IntercomStandIn,
+    ZendeskStandIn,
+)
+from bot.sandbox.helpdesks import write_log as write_helpdesk_requests
 from bot.sandbox.opsgenie import API_KEY as OG_API_KEY
 from bot.sandbox.opsgenie import OpsgenieStandIn
 from bot.sandbox.pagerduty import API_TOKEN as PD_API_TOKEN
@@ -80,12 +91,17 @@ class World:
         ingest_tokens: Sequence[str] = (),  # bearer tokens of the ingest API (POST /api/v1/messages)
         api_callback: tuple[str, str] | None = None,  # (url, secret): the ingest API's signed callback
         extra_settings: Mapping[str, Any] | None = None,  # more BATON_* settings (helpdesks, limits)
+        helpdesks: bool = False,  # start the Intercom and Zendesk stand-ins and connect Baton to them
+        helpdesk_log: str | Path | None = None,  # every request sent to them, one JSON line each
     ) -> None:
         self.ai_webhook = ai_webhook
         self.llm = llm
         self.ingest_tokens = tuple(ingest_tokens)
         self.api_callback = api_callback
         self.extra_settings = dict(extra_settings or {})
+        self.helpdesk_log = helpdesk_log
+        self.intercom: IntercomStandIn | None = IntercomStandIn() if helpdesks or helpdesk_log else None
+        self.zendesk: ZendeskStandIn | None = ZendeskStandIn() if helpdesks or helpdesk_log else None
         self.clock = clock
         self.pager_log = pager_log
         self._tmp = tempfile.TemporaryDirectory(prefix="baton-world-")  # the database file, the spool
@@ -155,6 +171,7 @@ class World:
             self.crm.load_accounts(self._accounts, now=self.clock.now())
             accounts_source = self.crm.account_source(self._http)
         pagers, oncall_sources = self._start_pagers()
+        self.extra_settings.update(self._start_helpdesks())
         settings = Settings(
             database_url=self.database_url,
             slack_bot_token=fake.bot_token,  # type: ignore[arg-type]
@@ -197,7 +214,7 @@ class World:
             self.runtime.close()
         if self.crm is not None:
             self.crm.stop()
-        for standin in (self.pagerduty, self.opsgenie):
+        for standin in (self.pagerduty, self.opsgenie, self.intercom, self.zendesk):
             if standin is not None:
                 standin.stop()
         self.slack.stop()
@@ -289,6 +306,31 @@ class World:
             pagers["opsgenie"] = og
             sources["opsgenie"] = og
         return pagers, sources
+
+    def _start_helpdesks(self) -> dict[str, Any]:
+        """Intercom and Zendesk stand-ins; each policy team maps to an Intercom team and a Zendesk group."""
+        if self.intercom is None or self.zendesk is None:
+            return {}
+        self.intercom.start()
+        self.zendesk.start()
+        names = sorted(self.policy.teams)
+        return {
+            "BATON_INTERCOM_TOKEN": SecretStr(INTERCOM_TOKEN),
+            "BATON_INTERCOM_CLIENT_SECRET": SecretStr(INTERCOM_SECRET),
+            "BATON_INTERCOM_ADMIN_ID": INTERCOM_ADMIN,
+            "BATON_INTERCOM_API_URL": self.intercom.url,
+            "BATON_INTERCOM_TEAMS": ",".join(f"{n}=team-{n}" for n in names),
+            "BATON_ZENDESK_API_URL": self.zendesk.url,
+            "BATON_ZENDESK_EMAIL": ZENDESK_EMAIL,
+            "BATON_ZENDESK_TOKEN": SecretStr(ZENDESK_TOKEN),
+            "BATON_ZENDESK_WEBHOOK_SECRET": SecretStr(ZENDESK_SECRET),
+            "BATON_ZENDESK_GROUPS": ",".join(f"{n}={360000 + i}" for i, n in enumerate(names, start=1)),
+        }
+
+    def write_helpdesk_log(self) -> None:
+        """Every request Baton sent to Intercom and Zendesk, one JSON object per line (`--helpdesk-log`)."""
+        if self.helpdesk_log and self.intercom is not None and self.zendesk is not None:
+            write_helpdesk_requests(str(self.helpdesk_log), self.intercom, self.zendesk)
 
     def _first_agent(self, team: str) -> AgentSpec | None:
         return next((a for a in self._agents if team in a.teams), None)
