@@ -247,7 +247,7 @@ def review_message(
     items: Sequence[ReviewItem],
     advice: Sequence[TriggerAdvice],
     missed: int,
-    gaps: Sequence[str] = (),
+    gaps: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     answered = sum(1 for i in items if i.needed_via == "review")
     blocks: list[dict[str, Any]] = [
@@ -272,10 +272,8 @@ def review_message(
         {"type": "divider"},
         {"type": "section", "text": _text(cut("\n".join(summary), TEXT_LIMIT))},
     ]
-    if gaps:
-        tail.append(
-            {"type": "section", "text": _text(cut("*Knowledge gaps*\n" + "\n".join(gaps), TEXT_LIMIT))}
-        )
+    if gaps:  # the knowledge gaps' own section (bot.flows.gaps.Gaps.section)
+        tail.append(gaps)
     blocks = blocks[: MAX_BLOCKS - len(tail)] + tail
     text = f"False-positive review, {period}: {len(items)} escalations to check"
     return {"text": text, "blocks": blocks}

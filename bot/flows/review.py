@@ -24,6 +24,7 @@ from bot.domain.report import Needed, Period, parse_period
 from bot.domain.review import advise, due_at, previous_month_key, stratified_sample
 from bot.feedback_cards import ReviewItem, review_message
 from bot.flows import outbox, slack_post
+from bot.flows.gaps import knowledge_gaps
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.slack_lookups import card_link
 from bot.policy import Policy
@@ -123,8 +124,22 @@ def _render(deps: Deps, review_id: int, label: str, start: datetime, end: dateti
         missed = len(feedback_repo.missed_between(session, start, end))
     advice = advise(verdicts, missed=missed, min_answers=deps.policy.review.min_answers)
     return review_message(
-        review_id=review_id, period=label, items=_items(deps, ids), advice=advice, missed=missed
+        review_id=review_id,
+        period=label,
+        items=_items(deps, ids),
+        advice=advice,
+        missed=missed,
+        gaps=_gaps(deps, Period(start, end, label)),
     )
+
+
+def _gaps(deps: Deps, period: Period) -> dict[str, Any] | None:
+    """The period's knowledge gaps as one section (bot/flows/gaps.py); none when they cannot be read."""
+    try:
+        return knowledge_gaps(db=deps.db, policy=deps.policy, period=period).section()
+    except Exception:  # the review goes out without the section: degrade, never drop
+        log.exception("review: the knowledge gaps could not be computed")
+        return None
 
 
 def _review(deps: Deps, job: Job) -> None:

@@ -146,6 +146,7 @@ def test_review_command_posts_a_sample_and_the_buttons_record_verdicts(world_fac
     blocks = json.dumps(post["blocks"])
     assert all(f"#{e.id}" in blocks for e in escs)  # four escalations: all of them are the sample
     assert "Suggestions by trigger" in blocks
+    assert "*Knowledge gaps*" in blocks  # the gaps section (bot.flows.gaps) ends the review
 
     target = escs[1]
     w.driver.click(
