@@ -18,7 +18,7 @@ from bot.flows.claim import REFUSAL, ClickResult, is_internal, not_yours
 from bot.flows.outbox import EffectKind, unique
 from storage import actions_repo, repo
 from storage.db import session_scope
-from storage.models import CLAIMED, OPEN, RESOLVED, SNOOZED, Escalation, TimelineKind
+from storage.models import CLAIMED, RESOLVED, SNOOZED, Escalation, TimelineKind
 
 
 def take_over(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
@@ -117,6 +117,8 @@ def hand_off(
         esc = session.get(Escalation, esc_id)
         if esc is None:
             return ClickResult(False, "This escalation no longer exists.")
+        if esc.team == to_team and esc.team != seen.get("t") and _last_handoff_by(session, esc_id) == user:
+            return ClickResult(True)  # this form was taken in already (a second submission of it)
         refusal = _changed_since(esc, seen) or _may_hand_off(esc, user)
         if not refusal:
             refusal = _move(session, deps, esc, user, to_team, note, seen, now)
@@ -126,6 +128,11 @@ def hand_off(
         return ClickResult(False, refusal)
     outbox.run_for(deps, esc_id)
     return ClickResult(True)
+
+
+def _last_handoff_by(session: Session, esc_id: int) -> str:
+    handoffs = [e for e in actions_repo.card_events(session, esc_id) if e.kind == TimelineKind.HANDED_OFF]
+    return handoffs[-1].actor if handoffs else ""
 
 
 def _changed_since(esc: Escalation, seen: Mapping[str, Any]) -> str:
@@ -216,4 +223,4 @@ def _move(
     return ""
 
 
-__all__ = ["OPEN", "hand_off", "handoff_modal", "handoff_problem", "take_over"]
+__all__ = ["hand_off", "handoff_modal", "handoff_problem", "take_over"]

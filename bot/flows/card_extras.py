@@ -16,7 +16,7 @@ from bot.flows.claim import REFUSAL, ClickResult, is_internal
 from bot.flows.outbox import EffectKind, unique
 from storage import actions_repo, repo
 from storage.db import session_scope
-from storage.models import CLAIMED, OPEN, RESOLVED, SNOOZED, Escalation, TimelineKind
+from storage.models import OPEN, RESOLVED, SNOOZED, Escalation, TimelineKind
 
 # ---------------------------------------------------------------- internal notes
 
@@ -197,4 +197,4 @@ def wake_due(deps: Deps, now: datetime) -> list[int]:
     return woken
 
 
-__all__ = ["CLAIMED", "add_note", "note_modal", "reopen", "snooze", "snooze_modal", "wake", "wake_due"]
+__all__ = ["add_note", "note_modal", "reopen", "snooze", "snooze_modal", "wake", "wake_due"]

@@ -157,6 +157,11 @@ def test_hand_off_moves_the_escalation_to_the_new_team(world):
     [event] = timeline(world, "handed_off")
     assert event.detail["from_team"] == "support" and event.detail["to_team"] == "billing"
     assert len(timeline(world, "card_posted")) == 2
+    # The same form submitted again (a retry, a double click): taken in once, nobody told otherwise.
+    again = world.driver.submit_view(AGENT, world.slack.views[-1]["id"], {"team": {"team": "billing"}, "handoff_note": {"note": "It is a refund question"}})
+    world.settle()
+    assert again.status_code == 200 and len(timeline(world, "handed_off")) == 1
+    assert not any("Not handed over" in t for t in told(world, AGENT))
     # The form refuses the team it is with, and an empty note.
     click(world, AGENT, Action.HAND_OFF)
     view = world.slack.views[-1]
