@@ -115,12 +115,14 @@ class Sandbox:
         driver = self.world.driver
         assert driver is not None
         with self._lock:
+            opened, told = len(self.world.slack.views), len(self.world.slack.ephemerals)
             response = driver.click(user, card["ts"], channel, wanted.value)
             self.world.settle()
             if wanted is Action.RESOLVE:
                 views = self.world.slack.views
-                if not views:
-                    raise SandboxError("Resolve did not open a modal")
+                if len(views) == opened:  # refused (only the claimer resolves): say what Baton said
+                    said = [e["text"] for e in self.world.slack.ephemerals[told:] if e.get("user") == user]
+                    raise SandboxError(said[-1] if said else "Resolve did not open a modal")
                 driver.submit_view(
                     user, str(views[-1]["id"]), {"resolution": {"note": note or "Sorted out."}}
                 )

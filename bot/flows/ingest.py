@@ -150,21 +150,13 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
         session.add(conv)
 
         active = repo.active_escalation(session, conv.id, lock=True)
-        # A thread of a customer whose escalation is open elsewhere goes to that escalation, not the AI agent.
-        linked = (
-            returning.route(session, deps, conv, msg.text or "", now)
-            if role == "customer" and active is None
-            else None
-        )
         if active is not None and active.status == SNOOZED and role == "customer":
             card_extras.wake(session, deps, active, now, why="the customer wrote again")
             session.refresh(active)
         flagged = (
             role == "ai" and active is not None and escalate.ai_after_handoff(session, active, msg.ts, now)
         )
-        if linked is not None:
-            esc_id = linked
-        elif role == "agent":
+        if role == "agent":
             if active is not None and active.status in (OPEN, SNOOZED) and msg.source == Source.SLACK:
                 assert active.id is not None
                 escalate.claim_by_reply(session, deps, active, msg.user, now)
@@ -200,6 +192,14 @@ def ingest_message(deps: Deps, msg: Inbound) -> IngestResult:
                 esc_id, opened = escalate.open_or_grow(session, deps, conv, active, decision, account, now)
             elif flagged and active is not None and active.id is not None:
                 esc_id = active.id  # the card shows the flag now
+            elif (
+                role == "customer"
+                and active is None
+                and (linked := returning.route(session, deps, conv, msg.text or "", now)) is not None
+            ):
+                # A thread of a customer whose escalation is open elsewhere, that would be left with the AI
+                # agent: it goes to that escalation (a thread that escalates on its own gets its own card).
+                esc_id = linked
             elif (
                 role != "customer"
                 or not past

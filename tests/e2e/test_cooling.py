@@ -146,7 +146,11 @@ def test_a_thank_you_in_the_resolved_thread_does_not_reopen(world):
     world.driver.user_says(cust.channel, cust.user, ROUTINE, thread_ts=thread)
     world.settle()
     assert len(escalations(world)) == 1
-    assert _dms_to(world, AGENT) == []
+    # No new card or Claim offer; within the cooling period each message goes to who resolved it (a DM
+    # with what they said, and Reopen: docs/agent-actions.md).
+    forwarded = _dms_to(world, AGENT)
+    assert len(forwarded) == 2 and all("wrote again in the thread you resolved" in m["text"] for m in forwarded)
+    assert all(Action.CLAIM.value not in json.dumps(m.get("blocks")) for m in forwarded)
 
 
 def test_a_claimed_escalation_is_not_a_loop(world):
