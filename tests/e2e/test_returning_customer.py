@@ -75,7 +75,9 @@ def test_a_message_that_escalates_again_goes_to_the_same_person_first(world):
     world.settle()
     again = escalations(world)[-1]
     assert again.id != esc.id and again.prefer_agent == AGENT
-    assert "previous_handler_dm" in kinds(world, again.id)
+    with session_scope(world.deps.db) as session:  # the first offer (a DM with the card) is theirs
+        offers = [e for e in repo.timeline(session, again.id) if e.kind in ("offered", "previous_handler_dm")]
+    assert offers and AGENT in json.dumps(offers[0].detail)
 
 
 def test_a_new_thread_while_the_escalation_is_open_is_linked_to_it(world):
