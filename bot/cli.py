@@ -132,7 +132,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     try:
         scenario = load_scenario(args.scenario)
         result = run_scenario(
-            scenario, slack_log=args.slack_log, pager_log=args.pager_log, database_url=args.db or ""
+            scenario,
+            slack_log=args.slack_log,
+            pager_log=args.pager_log,
+            helpdesk_log=args.helpdesk_log,
+            database_url=args.db or "",
         )
     except PolicyFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -147,7 +151,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(slack_log=args.slack_log, pager_log=args.pager_log, database_url=args.db or "")
+    return run_demo(
+        slack_log=args.slack_log,
+        pager_log=args.pager_log,
+        helpdesk_log=args.helpdesk_log,
+        database_url=args.db or "",
+    )
 
 
 def _add_logs(p: argparse.ArgumentParser) -> None:
@@ -156,6 +165,11 @@ def _add_logs(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--pager-log", metavar="FILE", help="write every request Baton sent to a pager (JSON lines)"
+    )
+    p.add_argument(
+        "--helpdesk-log",
+        metavar="FILE",
+        help="write every request Baton sent to the Intercom and Zendesk stand-ins (JSON lines)",
     )
     p.add_argument(
         "--db",

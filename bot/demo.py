@@ -40,6 +40,7 @@ KIND_TEXT = {
     "offer_expired": "the reservation ran out",
     "assigned": "assigned",
     "routed_to_team": "the team is asked",
+    "source_updated": "helpdesk",
 }
 ROLE_TEXT = {"owner": "the account owner", "previous_handler": "who handled it last", "member": "a member"}
 
@@ -93,6 +94,8 @@ def story(result: SimResult) -> list[Happening]:
                 detail = f": {ev.detail.get('why', '')}"
             elif ev.kind == "offer_dm":
                 detail = f" to <@{ev.detail.get('user')}>"
+            elif ev.kind == "source_updated":
+                detail = f": {ev.detail.get('source')} updated ({ev.detail.get('change')})"
             elif ev.kind == "resolved":
                 detail = f" by <@{ev.actor}>: {ev.detail.get('note', '')}"
             elif ev.detail.get("error"):
@@ -134,16 +137,24 @@ def print_result(result: SimResult, *, verbose: bool = True) -> None:
 
 
 def run_demo(
-    *, slack_log: str | Path | None = None, pager_log: str | Path | None = None, database_url: str = ""
+    *,
+    slack_log: str | Path | None = None,
+    pager_log: str | Path | None = None,
+    helpdesk_log: str | Path | None = None,
+    database_url: str = "",
 ) -> int:
     text = resources.files("bot.scenarios").joinpath("demo.yaml").read_text(encoding="utf-8")
     scenario = parse_scenario_text(
         text, "built-in demo scenario", Path(str(resources.files("bot.scenarios")))
     )
-    result = run_scenario(scenario, slack_log=slack_log, pager_log=pager_log, database_url=database_url)
+    result = run_scenario(
+        scenario, slack_log=slack_log, pager_log=pager_log, helpdesk_log=helpdesk_log, database_url=database_url
+    )
     print_result(result, verbose=True)
     if database_url:
         print(f"The run's database is kept: baton report --db {database_url} --since 90d")
     if slack_log:
         print(f"Slack Web API calls written to {slack_log}")
+    if helpdesk_log:
+        print(f"Intercom and Zendesk requests written to {helpdesk_log}")
     return 0 if result.passed else 1

@@ -14,6 +14,7 @@ from bot.policy import PolicyFileError, line_of, parse_yaml
 from integrations.accounts import AccountSpec, parse_account_dict
 
 TOP_KEYS = ("start", "policy", "accounts", "agents", "timeline", "expect", "run_until", "name", "description")
+ACCOUNT_SOURCES = ("slack", "api", "intercom", "zendesk")
 CLICKS = ("claim", "release", "resolve", "take_over", "hand_off", "note", "reopen", "snooze")
 CLICK_KEYS = ("at", "click", "by", "conversation", "note", "needed", "team", "text", "until")
 # Keys only some clicks take, and the clicks that need them.
@@ -98,6 +99,9 @@ class Scenario:
     run_until: timedelta
     name: str = ""
     raw_accounts: tuple[Mapping[str, Any], ...] = field(default=())
+    # account id -> where its conversations happen (slack | api | intercom | zendesk): `source: api`
+    # sends its messages through POST /api/v1/messages, intercom/zendesk through their signed webhooks.
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 def _fail(path: tuple[str | int, ...], msg: str, hint: str = "") -> PolicyError:
@@ -369,7 +373,18 @@ def parse_scenario_text(text: str, source: str = "<scenario>", base_dir: Path | 
                 "e.g. - {id: acme, name: Acme Corp, tier: enterprise, channel: C0ACME}",
             )
         specs = []
+        sources: dict[str, str] = {}
+        plain: list[Any] = []
         for i, item in enumerate(raw_accounts):
+            if isinstance(item, dict) and "source" in item:
+                item = dict(item)
+                where = item.pop("source")
+                if where not in ACCOUNT_SOURCES:
+                    raise _fail(("accounts", i, "source"), f"unknown source {where!r}", " | ".join(ACCOUNT_SOURCES))
+                if where != "slack":  # not in Slack: a channel of its own in the stand-in, never posted in
+                    item.setdefault("channel", f"C0SRC{i:03d}")
+                sources[str(item.get("id") or item.get("account"))] = str(where)
+            plain.append(item)
             spec = parse_account_dict(item, ("accounts", i))
             if not spec.channel:
                 raise _fail(
@@ -411,7 +426,8 @@ def parse_scenario_text(text: str, source: str = "<scenario>", base_dir: Path | 
         expectations=expectations,
         run_until=max(run_until, last),
         name=str(doc.get("name") or ""),
-        raw_accounts=tuple(dict(a) for a in raw_accounts),
+        raw_accounts=tuple(dict(a) for a in plain),
+        sources=sources,
     )
 
 

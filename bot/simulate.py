@@ -13,6 +13,8 @@ from bot.policy import load_policy
 from bot.sandbox.world import AgentSpec, World
 from bot.scenario import Expectation, Scenario, Step, _offset
 from bot.simulate_checks import CHECKS, HOLD_WITHOUT_ESCALATION
+from bot.simulate_sources import TOKEN as SIM_TOKEN
+from bot.simulate_sources import ExternalSender, callback_receiver
 from storage import repo
 from storage.db import session_scope
 from storage.models import Conversation, Escalation, TimelineEvent
@@ -93,6 +95,8 @@ class _Run:
         self.threads: dict[str, tuple[str, str]] = {}  # conversation name -> (channel, thread ts)
         self.errors: list[str] = []
         self.story: list[Happening] = []
+        self.external = ExternalSender(world)  # accounts with source: api | intercom | zendesk
+        self.conv_source: dict[str, tuple[str, str]] = {}  # conversation -> (source, account), not Slack
 
     @property
     def driver(self) -> Any:
@@ -102,8 +106,36 @@ class _Run:
     def _where(self, step: Step) -> str:
         return f"{self.s.source}:{step.line}" if step.line else self.s.source
 
+    def _perform_external(self, step: Step) -> bool:
+        """A message of a conversation outside Slack: sent as its source sends it. False: a Slack one."""
+        if step.kind not in ("customer", "ai", "agent"):
+            return False
+        known = self.conv_source.get(step.conversation)
+        source = known[0] if known else self.s.sources.get(step.account, "slack")
+        if source == "slack":
+            return False
+        account = known[1] if known else step.account
+        if known is None:
+            if step.kind != "customer":
+                self.errors.append(f"{self._where(step)}: no conversation '{step.conversation}' yet")
+                return True
+            self.conv_source[step.conversation] = (source, account)
+            self.threads[step.conversation] = self.external.thread(source, step.conversation)
+        error = self.external.send(
+            source=source, kind=step.kind, conversation=step.conversation, account=account, text=step.text,
+            user=step.user, confidence=step.confidence,
+        )  # fmt: skip
+        if error:
+            self.errors.append(f"{self._where(step)}: {error}")
+        who = {"customer": f"Customer of {account}", "ai": "AI agent", "agent": f"Agent {step.user}"}[step.kind]
+        self.story.append(Happening(self.w.clock.now(), f"{who} in {step.conversation} via {source}: “{_short(step.text)}”"))
+        self.w.settle()
+        return True
+
     def perform(self, step: Step) -> None:
         now = self.w.clock.now()
+        if self._perform_external(step):
+            return
         if step.kind in ("customer", "ai"):
             customer = self.w.customers[step.account]
             thread = self.threads.get(step.conversation)
@@ -209,7 +241,8 @@ class _Run:
         if thread is None:
             return None
         with session_scope(self.w.deps.db) as session:
-            conv = repo.find_conversation(session, "slack", thread[0], thread[1])
+            source = self.conv_source.get(conversation, ("slack", ""))[0]
+            conv = repo.find_conversation(session, source, thread[0], thread[1])
             if conv is None or conv.id is None:
                 return None
             found = repo.escalations_of_conversation(session, conv.id)
@@ -238,7 +271,8 @@ def _records(run: _Run) -> list[EscalationRecord]:
     out = []
     with session_scope(run.w.deps.db) as session:
         for name, (channel, ts) in run.threads.items():
-            conv = repo.find_conversation(session, "slack", channel, ts)
+            source = run.conv_source.get(name, ("slack", ""))[0]
+            conv = repo.find_conversation(session, source, channel, ts)
             if conv is None or conv.id is None:
                 continue
             for esc in repo.escalations_of_conversation(session, conv.id):
@@ -359,12 +393,14 @@ def run_scenario(
     *,
     slack_log: str | Path | None = None,
     pager_log: str | Path | None = None,
+    helpdesk_log: str | Path | None = None,
     database_url: str = "",
 ) -> SimResult:
     policy = load_policy(scenario.policy_path) if scenario.policy_path else load_policy(None)
     clock = VirtualClock(scenario.start)
     agents = [AgentSpec(a.id, a.name, a.email, a.teams) for a in scenario.agents]
-    with World(
+    used = set(scenario.sources.values())
+    with callback_receiver(clock, "api" in used) as callback, World(
         clock=clock,
         accounts=scenario.raw_accounts,
         agents=agents,
@@ -372,6 +408,10 @@ def run_scenario(
         database_url=database_url,
         slack_log=slack_log,
         pager_log=pager_log,
+        ingest_tokens=[SIM_TOKEN],
+        api_callback=callback,
+        helpdesks=bool(used & {"intercom", "zendesk"}),
+        helpdesk_log=helpdesk_log,
     ) as world:
         run = _Run(scenario, world)
         for step in scenario.steps:
@@ -383,6 +423,7 @@ def run_scenario(
         if slack_log:
             world.slack.write_log(slack_log)
         world.write_pager_log()
+        world.write_helpdesk_log()
     return SimResult(scenario, results, records, run.errors, run.story, dict(run.threads))
 
 

@@ -31,7 +31,7 @@ ALLOWED_THIRD_PARTY = {"vaderSentiment", "rapidfuzz", "holidays", "numpy"}  # pu
 HANDLER_FORBIDDEN = {"sqlmodel", "sqlalchemy", "storage", "httpx"}
 # Production code that may start the local stand-ins: `baton simulate`, `baton demo`, and the module
 # behind `baton serve --sandbox`.
-SANDBOX_USERS = {"bot/simulate.py", "bot/demo.py", "bot/sandbox_serve.py"}
+SANDBOX_USERS = {"bot/simulate.py", "bot/simulate_sources.py", "bot/demo.py", "bot/sandbox_serve.py"}
 PRODUCTION = ["bot", "handlers", "storage", "integrations"]
 
 

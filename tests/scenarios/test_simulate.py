@@ -177,3 +177,26 @@ def test_bad_presence_steps_are_rejected_with_the_line(tmp_path, capsys, step, w
     assert main(["simulate", str(path)]) == 2
     err = capsys.readouterr()
     assert "s.yaml:17: " in err.out + err.err and words in err.out + err.err
+
+
+def test_accounts_outside_slack_enter_through_their_source_with_the_same_expectations(tmp_path, capsys):
+    log = tmp_path / "helpdesk.jsonl"
+    assert main(["simulate", str(HERE / "sources.yaml"), "--helpdesk-log", str(log), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["passed"] is True and len(out["escalations"]) == 3
+    requests = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {"url", "method", "body"} <= set(requests[0])
+    intercom = [r for r in requests if "/conversations/ic-1/" in r["url"]]
+    assert any(r["body"].get("message_type") == "assignment" for r in intercom)
+    assert any(r["body"].get("message_type") == "note" for r in intercom)
+    zendesk = [r for r in requests if r["url"].endswith("/api/v2/tickets/zd-1.json")]
+    assert zendesk and all(r["method"] == "PUT" for r in zendesk)
+    assert any("priority" in r["body"]["ticket"] for r in zendesk)
+
+
+def test_an_unknown_account_source_names_the_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((HERE / "sources.yaml").read_text().replace("source: zendesk", "source: freshdesk"))
+    assert main(["simulate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "freshdesk" in err and "bad.yaml:" in err and "intercom" in err
