@@ -88,3 +88,13 @@ def charge_line(charge: Mapping[str, Any], now: datetime | None = None) -> str:
 def billing_lines(charges: Sequence[Any], now: datetime | None = None, shown: int = 3) -> list[str]:
     """Readable lines for the most recent charges (escaped; anything that is not a charge is skipped)."""
     return [escape(charge_line(c, now)) for c in charges if isinstance(c, Mapping)][:shown]
+
+
+def bug_line(bug: Mapping[str, Any]) -> str:
+    """"<url|ENG-123 — title>" for the card's Bug field (the link only for an http(s) URL without
+    mrkdwn control characters), and whether Baton created it or found it open on the account."""
+    label = escape(cut(f"{bug.get('identifier', '')} — {bug.get('title', '')}".strip(" —"), 150))
+    url = str(bug.get("url") or "")
+    ok = url.startswith(("https://", "http://")) and len(url) <= 500 and not any(c in url for c in "<>| \n")
+    shown = f"<{url}|{label}>" if ok else label
+    return shown + (" (new)" if bug.get("created") else " (already open for the account)")

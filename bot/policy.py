@@ -18,6 +18,7 @@ import yaml
 
 from bot.customer_messages import DEFAULT as DEFAULT_MESSAGES
 from bot.customer_messages import CustomerMessages, parse_customer_messages
+from bot.domain.bugs import BugsConfig, parse_bugs
 from bot.domain.card_actions import DEFAULT as DEFAULT_CARD_ACTIONS
 from bot.domain.card_actions import CardActions, parse_card_actions
 from bot.domain.csat import DEFAULT_CSAT, CsatConfig, parse_csat
@@ -81,6 +82,7 @@ class Team:
     oncall: Any = None  # bot.domain.oncall.OnCallConfig
     sla: SlaTargets = DEFAULT_SLA
     routing: RoutingConfig = DEFAULT_ROUTING  # who gets the first offer (bot/domain/routing.py)
+    bugs: BugsConfig | None = None  # Linear issues for bug reports (bot/domain/bugs.py); None: off
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,7 @@ TEAM_KEYS = (
     "expected_wait",
     "sla",
     "routing",
+    "bugs",
 )
 
 
@@ -304,6 +307,7 @@ def _parse_teams(doc: Mapping[str, Any]) -> dict[str, Team]:
             oncall=_team_oncall(doc, name),
             sla=_team_sla(doc, body, path),
             routing=parse_routing(doc, name),
+            bugs=parse_bugs(body.get("bugs"), (*path, "bugs"), categories=CATEGORIES),
         )
     return teams
 

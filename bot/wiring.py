@@ -26,6 +26,7 @@ from bot.spool import Spool
 from bot.web import make_wsgi, slack_routes
 from integrations.ai_agent import AiAgentWebhook
 from integrations.helpdesk import IntercomClient, ZendeskClient, parse_mapping
+from integrations.linear_issues import LinearIssues
 from integrations.llm import LlmSummarizer
 from storage.db import make_engine, migrate
 from storage.models import Source
@@ -109,6 +110,14 @@ def ai_webhook_from_settings(settings: Settings) -> AiAgentWebhook | None:
     return AiAgentWebhook(httpx.Client(timeout=10.0), settings.ai_webhook_url, secret)
 
 
+def bug_tracker_from_settings(settings: Settings) -> LinearIssues | None:
+    """Linear issues for bug reports: with the same API key as the open-bugs lookup."""
+    key = settings.linear_api_key.get_secret_value()
+    if not key:
+        return None
+    return LinearIssues(httpx.Client(timeout=10.0), api_key=key, base_url=settings.linear_api_url)
+
+
 def llm_from_settings(settings: Settings) -> LlmSummarizer | None:
     if not settings.llm_url:
         return None
@@ -171,6 +180,7 @@ def build(
     accounts: Any = None,
     pagers: dict[str, Any] | None = None,
     oncall_sources: dict[str, Any] | None = None,
+    bug_tracker: Any = None,
     run_migrations: bool = True,
 ) -> Runtime:
     if run_migrations:
@@ -197,6 +207,7 @@ def build(
         ai_webhook=ai_webhook_from_settings(settings),
         llm=llm_from_settings(settings),
         sources=sources_from_settings(settings),
+        bug_tracker=bug_tracker if bug_tracker is not None else bug_tracker_from_settings(settings),
         effects=EFFECTS,
     )
     app = create_app(deps)

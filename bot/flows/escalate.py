@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
 from bot.domain.model import Account, Decision, FiredTrigger
-from bot.flows import durations, handoff, offer, outbox, sla, sla_clock, sources
+from bot.flows import bugs, durations, handoff, offer, outbox, sla, sla_clock, sources
 from bot.flows.outbox import EffectKind
 from storage import repo
 from storage.models import OPEN, RESOLVED, Conversation, Escalation, TimelineKind
@@ -91,6 +91,7 @@ def open_or_grow(
                 outbox.enqueue(session, inserted.id, EffectKind.LLM_SUMMARY, now)
             handoff.queue_webhook(session, deps, inserted, HandoffState.HUMAN, now)
             sources.queue_change(session, inserted, sources.Change.HANDOFF, now)
+            bugs.queue(session, deps, inserted, now)  # a bug report: link or create a Linear issue
             offer.after_open(session, deps, inserted, now)  # owner / previous handler / assignment first
             if closed:
                 repo.log(session, inserted.id, now, TimelineKind.AFTER_HOURS, opening=chain_start.isoformat())

@@ -71,6 +71,7 @@ class EffectKind(StrEnum):
     SLA_BREACHED = "sla_breached"  # a target passed: said in the card's thread
     SLA_WATCHDOG = "sla_watchdog"  # the watchdog's report of a breach to the managers' channel
     ROUTE = "route"  # decide who is offered the escalation first (bot/flows/offer.py)
+    BUG_ISSUE = "bug_issue"  # link the account's open Linear bug, or create one (bot/flows/bugs.py)
     OFFER_DM = "offer_dm"  # the DM of an offer: the card with Claim, reserved until a time
     SOURCE_UPDATE = "source_update"  # a handoff, claim, release or resolve told to the source (bot/flows/sources.py)
 

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from bot.flows import (
     action_effects,
+    bugs,
     csat,
     drift,
     effects,
@@ -37,6 +38,7 @@ EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
         **sla_notices.HANDLERS,
         **offer.HANDLERS,
         **source_adapters.HANDLERS,
+        **bugs.HANDLERS,
     }
 )
 check_registry(EFFECTS)

@@ -20,6 +20,7 @@ import itertools
 import re
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +32,7 @@ from bot.sandbox.httpserver import LocalHTTPServer, Request, Response, json_resp
 from integrations.accounts import AccountSpec, CombinedAccountSource, parse_account_list
 from integrations.hubspot import HubSpotClient, HubSpotProperties
 from integrations.linear import OPERATION, LinearClient
+from integrations.linear_issues import LinearIssues
 from integrations.stripe import ZERO_DECIMAL, StripeClient
 
 HUBSPOT_TOKEN = "pat-sandbox-0000"
@@ -78,6 +80,11 @@ class _StandIn:
         """The next `count` requests (to paths starting with `path`) get `status` and this service's error body."""
         with self._lock:
             self._fail.extend([(status, None if retry_after is None else str(retry_after), path)] * count)
+
+    def clear_failures(self) -> None:
+        """The service is back: no more injected failures."""
+        with self._lock:
+            self._fail.clear()
 
     def set_delay(self, seconds: float) -> None:
         """Every answer waits this long first (a slow service, for deadline tests)."""
@@ -558,7 +565,10 @@ def _gql_error(status: int, message: str, code: str, type_: str) -> Response:
 
 
 class LinearStandIn(_StandIn):
-    """`POST /graphql` answering the `BatonOpenBugs` query."""
+    """`POST /graphql` answering Baton's operations: the `BatonOpenBugs` query, and for bug issues
+    `BatonIssueById`, `BatonLabelByName`, `BatonLabelCreate` and `BatonIssueCreate` (the input
+    validated as Linear does: unknown fields, teamId/title required, known label ids, a UUID `id`
+    that can be used once)."""
 
     name = "Linear"
 
@@ -568,10 +578,35 @@ class LinearStandIn(_StandIn):
         self.issues: list[dict[str, Any]] = []
         self._graphql_errors: list[str] = []
         self._numbers = itertools.count(101)
+        self.labels: dict[str, str] = {}  # label id -> name
+        self.teams: dict[str, str] = {}  # team id -> key (ENG); empty: any team id is accepted
+        self.created: list[dict[str, Any]] = []  # issues made by issueCreate
+        self._lose_creates = 0
+        self._operations = {
+            OPERATION: self._open_bugs,
+            "BatonIssueById": self._issue_by_id,
+            "BatonLabelByName": self._label_by_name,
+            "BatonLabelCreate": self._label_create,
+            "BatonIssueCreate": self._issue_create,
+        }
 
     def _reset_data(self) -> None:
         self.issues.clear()
         self._graphql_errors.clear()
+        self.labels.clear()
+        self.teams.clear()
+        self.created.clear()
+        self._lose_creates = 0
+
+    def add_team(self, team_id: str, key: str = "ENG") -> None:
+        with self._lock:
+            self.teams[team_id] = key
+
+    def lose_next_create(self, count: int = 1) -> None:
+        """The next `count` issueCreate calls create the issue but answer 503 (a lost answer: the
+        caller cannot tell whether it happened)."""
+        with self._lock:
+            self._lose_creates += count
 
     def add_issue(
         self,
@@ -646,42 +681,136 @@ class LinearStandIn(_StandIn):
                 }
             )
         operation = body.get("operationName") or ""
-        if operation != OPERATION or f"query {OPERATION}" not in body["query"]:
-            return _gql_error(
-                400,
-                f"the stand-in only answers the {OPERATION} query",
-                "GRAPHQL_VALIDATION_FAILED",
-                "invalid input",
-            )
         variables = body.get("variables") or {}
         if not isinstance(variables, dict):
             variables = {}
+        handler = self._operations.get(operation)
+        if handler is None or not re.search(rf"\b(?:query|mutation) {re.escape(operation)}\b", body["query"]):
+            return _gql_error(
+                400,
+                f"the stand-in only answers {', '.join(self._operations)}",
+                "GRAPHQL_VALIDATION_FAILED",
+                "invalid input",
+            )
+        with self._lock:
+            lose = operation == "BatonIssueCreate" and self._lose_creates > 0
+            if lose:
+                self._lose_creates -= 1
+        answer = handler(variables)
+        if lose and answer.status == 200:  # created, but the answer never reaches the caller
+            return json_response({"errors": [{"message": "Internal server error"}]}, 503)
+        return answer
+
+    def _open_bugs(self, variables: dict[str, Any]) -> Response:
         flt: Any = variables.get("filter")
         first = variables.get("first")
         try:
             label = flt["labels"]["some"]["name"]["eqIgnoreCase"]
             excluded = flt["state"]["type"]["nin"]
         except (KeyError, TypeError):
-            return _gql_error(
-                400, 'Variable "$filter" got invalid value', "GRAPHQL_VALIDATION_FAILED", "invalid input"
-            )
+            return _invalid("filter")
         if not isinstance(first, int) or isinstance(first, bool) or not 1 <= first <= 250:
-            return _gql_error(
-                400, 'Variable "$first" got invalid value', "GRAPHQL_VALIDATION_FAILED", "invalid input"
-            )
+            return _invalid("first")
         if not isinstance(label, str) or not isinstance(excluded, list):
-            return _gql_error(
-                400, 'Variable "$filter" got invalid value', "GRAPHQL_VALIDATION_FAILED", "invalid input"
-            )
+            return _invalid("filter")
         with self._lock:
             issues = list(self.issues)
         nodes = [
-            {k: v for k, v in issue.items() if k != "labels"}
+            _issue_node(issue)
             for issue in issues
             if any(name.lower() == label.lower() for name in issue["labels"])
             and issue["state"]["type"] not in excluded
         ]
         return json_response({"data": {"issues": {"nodes": nodes[:first]}}})
+
+    def _issue_by_id(self, variables: dict[str, Any]) -> Response:
+        try:
+            wanted = variables["filter"]["id"]["eq"]
+        except (KeyError, TypeError):
+            return _invalid("filter")
+        with self._lock:
+            nodes = [_issue_node(i) for i in self.issues if i["id"] == wanted]
+        return json_response({"data": {"issues": {"nodes": nodes[:1]}}})
+
+    def _label_by_name(self, variables: dict[str, Any]) -> Response:
+        try:
+            name = variables["filter"]["name"]["eqIgnoreCase"]
+        except (KeyError, TypeError):
+            return _invalid("filter")
+        if not isinstance(name, str):
+            return _invalid("filter")
+        with self._lock:
+            nodes = [{"id": i, "name": n} for i, n in self.labels.items() if n.lower() == name.lower()]
+        return json_response({"data": {"issueLabels": {"nodes": nodes[:1]}}})
+
+    def _label_create(self, variables: dict[str, Any]) -> Response:
+        data = variables.get("input")
+        name = data.get("name") if isinstance(data, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            return _invalid("input", "name is required")
+        with self._lock:
+            if any(n.lower() == name.lower() for n in self.labels.values()):
+                return _gql_error(400, "Label name already exists", "INVALID_INPUT", "invalid input")
+            label_id = str(uuid.uuid4())
+            self.labels[label_id] = name
+        return json_response(
+            {"data": {"issueLabelCreate": {"success": True, "issueLabel": {"id": label_id, "name": name}}}}
+        )
+
+    def _issue_create(self, variables: dict[str, Any]) -> Response:
+        """IssueCreateInput: teamId and title required; an optional client-chosen UUID `id`;
+        labelIds must exist; a second create with a used id is refused."""
+        data = variables.get("input")
+        if not isinstance(data, dict):
+            return _invalid("input")
+        unknown = set(data) - ISSUE_CREATE_FIELDS
+        if unknown:
+            return _invalid("input", f"Field \"{sorted(unknown)[0]}\" is not defined by type IssueCreateInput")
+        team, title = data.get("teamId"), data.get("title")
+        if not isinstance(team, str) or not isinstance(title, str) or not title.strip():
+            return _invalid("input", "teamId and title are required")
+        issue_id = data.get("id") or str(uuid.uuid4())
+        labels = data.get("labelIds") or []
+        with self._lock:
+            if self.teams and team not in self.teams:
+                return _gql_error(400, "Entity not found: Team", "INVALID_INPUT", "invalid input")
+            if not isinstance(issue_id, str) or not _UUID.fullmatch(issue_id):
+                return _invalid("input", "id must be a UUID")
+            if any(i["id"] == issue_id for i in self.issues):
+                return _gql_error(400, "Entity already exists", "INVALID_INPUT", "invalid input")
+            if not isinstance(labels, list) or any(label not in self.labels for label in labels):
+                return _gql_error(400, "Entity not found: IssueLabel", "INVALID_INPUT", "invalid input")
+            ident = f"{self.teams.get(team, 'ENG')}-{next(self._numbers)}"
+            issue = {
+                "id": issue_id,
+                "identifier": ident,
+                "title": title,
+                "url": f"https://linear.app/sandbox/issue/{ident.lower()}",
+                "priority": int(data.get("priority") or 0),
+                "priorityLabel": "No priority",
+                "state": {"name": "Triage", "type": "triage"},
+                "labels": [self.labels[label] for label in labels],
+                "description": str(data.get("description") or ""),
+                "teamId": team,
+            }
+            self.issues.append(issue)
+            self.created.append(issue)
+        return json_response({"data": {"issueCreate": {"success": True, "issue": _issue_node(issue)}}})
+
+
+def _issue_node(issue: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in issue.items() if k not in ("labels", "description", "teamId")}
+
+
+def _invalid(variable: str, detail: str = "") -> Response:
+    message = f'Variable "${variable}" got invalid value' + (f": {detail}" if detail else "")
+    return _gql_error(400, message, "GRAPHQL_VALIDATION_FAILED", "invalid input")
+
+
+ISSUE_CREATE_FIELDS = frozenset(
+    {"id", "teamId", "title", "description", "priority", "labelIds", "assigneeId", "stateId", "projectId"}
+)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -767,6 +896,9 @@ class CrmSandbox:
     def linear_client(self, http: httpx.Client, **kwargs: Any) -> LinearClient:
         kwargs.setdefault("label_prefix", LINEAR_LABEL_PREFIX)
         return LinearClient(http, api_key=LINEAR_KEY, base_url=self.linear_url, **kwargs)
+
+    def linear_issues(self, http: httpx.Client) -> LinearIssues:
+        return LinearIssues(http, api_key=LINEAR_KEY, base_url=self.linear_url, label_prefix=LINEAR_LABEL_PREFIX)
 
     def account_source(self, http: httpx.Client) -> CombinedAccountSource:
         return CombinedAccountSource(

@@ -199,6 +199,7 @@ class World:
             accounts=accounts_source,
             pagers=pagers,
             oncall_sources=oncall_sources,
+            bug_tracker=self.crm.linear_issues(self._http) if self.crm is not None else None,
         )
         self.runtime.deps.wake = self._wakes.append
         self.server = Server(self.runtime.wsgi).start()
