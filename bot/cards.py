@@ -34,6 +34,8 @@ class Action(StrEnum):
     ADD_NOTE = "baton_add_note"
     REOPEN = "baton_reopen"
     SNOOZE = "baton_snooze"
+    SURGE_CLAIM = "baton_surge_claim"  # the surge card: claim every waiting member (bot/surge_cards.py)
+    SURGE_STATUS = "baton_surge_status"  # the surge card: one status update to every affected customer
 
 
 # The customer's satisfaction survey: one button per score, action_id CSAT_ACTION_PREFIX + "1".."5"

@@ -30,6 +30,7 @@ from bot.domain.redact import DEFAULT_REDACTOR, Redactor, parse_redaction
 from bot.domain.review import DEFAULT_REVIEW, ReviewConfig, parse_review
 from bot.domain.routing import DEFAULT_ROUTING, RoutingConfig, parse_routing
 from bot.domain.sla_targets import DEFAULT_SLA, SlaTargets, parse_sla
+from bot.domain.surge import DEFAULT_SURGE, SurgeConfig, parse_surge
 
 TOP_LEVEL_KEYS = (
     "version",
@@ -48,6 +49,7 @@ TOP_LEVEL_KEYS = (
     "review",
     "drift",
     "card_actions",
+    "surge",
 )
 
 
@@ -103,6 +105,7 @@ class Policy:
     review: ReviewConfig = DEFAULT_REVIEW  # the monthly false-positive review (bot/domain/review.py)
     drift: DriftConfig = DEFAULT_DRIFT  # the daily escalation-rate check (bot/domain/drift.py)
     card_actions: CardActions = DEFAULT_CARD_ACTIONS  # reopen window, longest snooze
+    surge: SurgeConfig = DEFAULT_SURGE  # when many escalations for one cause are one incident
 
     def team_for(self, category: str) -> Team:
         return self.teams[self.routes.get(category, self.default_team)]
@@ -409,6 +412,7 @@ def build_policy(doc: Any, source: str) -> Policy:
         review=parse_review(doc),
         drift=parse_drift(doc),
         card_actions=parse_card_actions(doc),
+        surge=parse_surge(doc),
     )
 
 

@@ -44,9 +44,10 @@ EXPECT_KEYS = (
     "breached_by",
     "assigned_to",
     "offered_to",
+    "surge",
 )
 OFFSET_KEYS = ("escalated_by", "pickup_max", "paged_by", "reminded_by")
-BOOL_KEYS = ("escalated", "customer_notified", "paged", "page_resolved", "customer_told_resolved", "breached")
+BOOL_KEYS = ("escalated", "customer_notified", "paged", "page_resolved", "customer_told_resolved", "breached", "surge")
 SLA_TARGETS = ("pickup", "next_reply")  # breached_by: which SLA target the first breach was
 
 

@@ -367,6 +367,9 @@ def _paging_key(key: str, want: Any, rec: EscalationRecord, start: datetime, run
     if key == "page_resolved":
         resolved = _first(rec, ("page_resolved",))
         return (resolved is not None) == want, resolved is not None
+    if key == "surge":  # part of a surge card
+        joined = _first(rec, ("surge_joined",))
+        return (joined is not None) == want, joined is not None
     if key in ("breached", "breached_by"):
         breach = _first(rec, ("sla_breached",))
         if key == "breached":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import actions, card_actions, commands, events, feedback, transcript
+from handlers import actions, card_actions, commands, events, feedback, surge, transcript
 
 
 def register(app: App, deps: Deps) -> None:
@@ -15,3 +15,4 @@ def register(app: App, deps: Deps) -> None:
     commands.register(app, deps)
     transcript.register(app, deps)
     feedback.register(app, deps)
+    surge.register(app, deps)

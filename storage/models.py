@@ -99,6 +99,8 @@ class TimelineKind(StrEnum):
     ASSIGNED = "assigned"  # balanced assignment picked a member
     ROUTED_TO_TEAM = "routed_to_team"  # the team is asked (the chain starts), and why
     SOURCE_UPDATED = "source_updated"  # the conversation's source (Intercom, Zendesk, a callback) was told
+    SURGE_JOINED = "surge_joined"  # part of a surge now (detail: surge, cause): its own chain stopped
+    SURGE_STATUS_SENT = "surge_status_sent"  # the surge's status update was sent to this customer
 
 
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:
@@ -303,6 +305,37 @@ class Escalation(SQLModel, table=True):
     )  # [{"user": U..., "role": owner | previous_handler | member}]
     offer_until: datetime | None = _utc(index=True)
     assigned_to: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    # A surge (bot/domain/surge.py): the cause it shares with others ("error:502", "outage", "" for none)
+    # and the surge it joined; its own chain stops then, the surge card pages and reminds once for all.
+    cause: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    surge_id: int | None = Field(default=None, index=True)  # surges.id
+
+
+class Surge(SQLModel, table=True):
+    """Many escalations of one team for the same cause: one card, one page, one reminder."""
+
+    __tablename__ = "surges"
+    __table_args__ = (
+        # One open surge per team and cause, enforced by the database (two instances, races).
+        Index(
+            "uq_surge_open_per_cause",
+            "team",
+            "cause",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(max_length=64)
+    cause: str = Field(max_length=64)
+    status: str = Field(default="open", max_length=16)  # open | over (every member claimed or resolved)
+    opened_at: datetime = _utc(nullable=False)
+    card_channel: str = Field(default="", max_length=64)
+    card_ts: str = Field(default="", max_length=64)
+    remind_at: datetime | None = _utc(index=True)  # the one reminder; NULL once sent
+    status_updates: int = Field(default=0)  # status updates sent to every affected customer
 
 
 class TimelineEvent(SQLModel, table=True):

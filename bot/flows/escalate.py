@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
 from bot.domain.model import Account, Decision, FiredTrigger
-from bot.flows import bugs, durations, handoff, offer, outbox, sla, sla_clock, sources
+from bot.flows import bugs, durations, handoff, offer, outbox, sla, sla_clock, sources, surge
 from bot.flows.outbox import EffectKind
 from storage import repo
 from storage.models import OPEN, RESOLVED, Conversation, Escalation, TimelineKind
@@ -85,7 +85,8 @@ def open_or_grow(
                 triggers=[t.to_dict() for t in decision.triggers],
                 notes=list(decision.notes),
             )
-            outbox.enqueue(session, inserted.id, EffectKind.POST_CARD, now)
+            if not surge.on_open(session, deps, inserted, now):  # a surge member is listed on the surge card
+                outbox.enqueue(session, inserted.id, EffectKind.POST_CARD, now)
             outbox.enqueue(session, inserted.id, EffectKind.NOTIFY_CUSTOMER, now)
             if deps.llm is not None:  # after the card: it is posted with Baton's summary, then improved
                 outbox.enqueue(session, inserted.id, EffectKind.LLM_SUMMARY, now)

@@ -10,7 +10,6 @@ from bot import cards
 from bot.deps import Deps
 from bot.flows import outbox, slack_post, wait
 from bot.flows.outbox import EffectKind, Handler, Job
-from bot.flows.paging import SURGE_WINDOW
 from bot.flows.sla import find_team, local_time, note
 from bot.flows.slack_lookups import card_link, internal_channel
 from storage import repo
@@ -103,13 +102,13 @@ def surge_notice(deps: Deps, job: Job) -> None:
     payload = job.payload
     team = find_team(deps.policy, str(payload.get("team", "")))
     now = deps.clock.now()
-    since = datetime.fromisoformat(str(payload["since"])) if payload.get("since") else now - SURGE_WINDOW
+    since = datetime.fromisoformat(str(payload["since"])) if payload.get("since") else now - deps.policy.surge.window
     with session_scope(deps.db) as session:
         rows = repo.open_escalations_of_team(session, team.name, since, now)
     lines = [f"• <{card_link(e)}|#{e.id}> {cards.escape(e.account_id)} · {e.category}" for e in rows[:20]]
     deps.slack.chat_postMessage(
         channel=internal_channel(deps, team.channel),
-        text=f":ocean: Surge: {len(rows)} escalations in the last {int(SURGE_WINDOW.total_seconds() // 60)} minutes "
+        text=f":ocean: Surge: {len(rows)} escalations in the last {int(deps.policy.surge.window.total_seconds() // 60)} minutes "
         f"(likely one cause). On-call was paged once for all of them.\n" + "\n".join(lines),
     )
 

@@ -74,6 +74,9 @@ class EffectKind(StrEnum):
     BUG_ISSUE = "bug_issue"  # link the account's open Linear bug, or create one (bot/flows/bugs.py)
     OFFER_DM = "offer_dm"  # the DM of an offer: the card with Claim, reserved until a time
     SOURCE_UPDATE = "source_update"  # a handoff, claim, release or resolve told to the source (bot/flows/sources.py)
+    SURGE_CARD = "surge_card"  # the surge card posted, or re-rendered as members join (bot/flows/surge.py)
+    SURGE_PAGE = "surge_page"  # on-call paged once for the whole surge
+    SURGE_REMIND = "surge_remind"  # the surge's one reminder
 
 
 class Retry(Exception):

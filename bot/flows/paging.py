@@ -7,12 +7,13 @@ Each part is its own outbox item, retried until accepted and never lost. PagerDu
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
 from bot import cards
 from bot.deps import Deps
+from bot.domain.surge import DEFAULT_SURGE, SurgeConfig
 from bot.flows import outbox, render
 from bot.flows.oncall import who_is_on_call
 from bot.flows.outbox import EffectKind, Handler, Job, Permanent, Retry
@@ -26,8 +27,7 @@ from storage.models import OPEN, Escalation, TimelineKind
 
 log = logging.getLogger(__name__)
 
-SURGE_WINDOW = timedelta(minutes=10)
-SURGE_THRESHOLD = 5  # this many open escalations for one team within the window page once, with the count
+SURGE_WINDOW = DEFAULT_SURGE.window  # the defaults; the policy's `surge:` section decides (docs/policy-paging.md)
 SURGE_PREFIX = "baton-surge-"
 
 
@@ -118,7 +118,7 @@ def dm_oncall(deps: Deps, job: Job) -> None:
         session.add(row)
 
 
-def _surge_key(session: Session, esc: Escalation, now: datetime) -> tuple[str, int, bool]:
+def _surge_key(session: Session, esc: Escalation, now: datetime, cfg: SurgeConfig) -> tuple[str, int, bool]:
     """A shared dedup key when the team is in a surge (an outage): one incident with the count.
 
     Returns (key, count, joined): `joined` when a surge incident for these escalations was already
@@ -126,14 +126,17 @@ def _surge_key(session: Session, esc: Escalation, now: datetime) -> tuple[str, i
     ones opened from a window before this one's opening up to now (the page step runs minutes after
     the opening, so a window ending at `now` would miss the very surge it belongs to).
     """
-    since = esc.opened_at - SURGE_WINDOW
+    if esc.category in cfg.account_specific:  # a billing dispute, legal, safety...: never swallowed by a surge
+        return f"baton-esc-{esc.id}", 1, False
+    window = cfg.window
+    since = esc.opened_at - window
     ids = repo.open_escalation_ids_of_team(session, esc.team, since, now)
     joined_key = repo.surge_key_among(session, esc.team, since, now, SURGE_PREFIX)
     if joined_key:
         return joined_key, len(ids), True
-    if len(ids) < SURGE_THRESHOLD:
+    if len(ids) < cfg.threshold:
         return f"baton-esc-{esc.id}", len(ids), False
-    bucket = int(now.timestamp() // SURGE_WINDOW.total_seconds())
+    bucket = int(now.timestamp() // window.total_seconds())
     return f"{SURGE_PREFIX}{esc.team}-{bucket}", len(ids), False
 
 
@@ -158,7 +161,7 @@ def page_pager(deps: Deps, job: Job) -> None:
                 error=f"{team.oncall.provider} is not connected (no API key)",
             )
             return
-        dedup, count, joined = _surge_key(session, esc, now)
+        dedup, count, joined = _surge_key(session, esc, now, deps.policy.surge)
         reasons = [t.get("reason", t["id"]) for t in esc.triggers]
         if joined:  # the surge incident is already open: this escalation rides on it
             repo.log(
@@ -176,7 +179,7 @@ def page_pager(deps: Deps, job: Job) -> None:
             session.add(esc)
             return
         if dedup.startswith(SURGE_PREFIX):
-            minutes = int(SURGE_WINDOW.total_seconds() // 60)
+            minutes = int(deps.policy.surge.window.total_seconds() // 60)
             summary = f"Surge: {count} escalations for team {esc.team} in the last {minutes} minutes"
             bucket = dedup.rsplit("-", 1)[1]
             outbox.enqueue(
@@ -188,7 +191,7 @@ def page_pager(deps: Deps, job: Job) -> None:
                 shared=True,
                 team=esc.team,
                 count=count,
-                since=(esc.opened_at - SURGE_WINDOW).isoformat(),
+                since=(esc.opened_at - deps.policy.surge.window).isoformat(),
             )
         else:
             summary = f"[{esc.urgency}] {esc.category} escalation for {esc.account_id} unclaimed: {reasons[0] if reasons else ''}"

@@ -20,6 +20,7 @@ from bot.flows import (
     sla_notices,
     source_adapters,
     summaries,
+    surge,
 )
 from bot.flows.outbox import EffectKind, Handler, check_registry
 
@@ -39,6 +40,7 @@ EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
         **offer.HANDLERS,
         **source_adapters.HANDLERS,
         **bugs.HANDLERS,
+        **surge.HANDLERS,
     }
 )
 check_registry(EFFECTS)

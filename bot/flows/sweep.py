@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
-from bot.flows import card_extras, drift, effects, offer, outbox, review, sla, sla_clock
+from bot.flows import card_extras, drift, effects, offer, outbox, review, sla, sla_clock, surge
 from storage import inbox, repo
 from storage.db import read_scope, session_scope
 
@@ -48,6 +48,7 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
     for esc_id in sla_clock.run_due(deps, now):  # SLA warnings and breaches, keep-alives, repeats
         outbox.run_for(deps, esc_id)
         report.sla += 1
+    report.sla += surge.run_due(deps, now)  # the surges' one reminder
     report.effects = outbox.run_due(deps, now)
     report.cards = _refresh_dirty_cards(deps, now)
     report.pruned = _prune_inbox(deps, now)

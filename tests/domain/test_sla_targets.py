@@ -8,6 +8,7 @@ from bot.domain.errors import PolicyError
 from bot.domain.hours import parse_team_hours
 from bot.domain.report import business_seconds
 from bot.domain.sla_targets import DEFAULT_SLA, Target, due_at, parse_sla, warn_at
+from bot.domain.surge import DEFAULT_SURGE, cause_of, parse_surge
 from bot.domain.wait import remaining_wait
 from bot.policy import PolicyFileError, load_policy_text
 
@@ -168,3 +169,36 @@ def test_baton_check_names_the_line_and_the_fix_for_sla_keys():
     assert str(info.value).startswith("p.yaml:8: ") and "use immediate or queued" in str(info.value)
     good = load_policy_text(text.replace("urgent", "immediate"), "p.yaml")
     assert good.teams["support"].sla.pickup_for("immediate", "enterprise") == 5 * M
+
+
+# --- the surge's cause and its policy section --------------------------------------------------------
+
+
+def test_the_cause_is_the_same_error_or_an_outage_and_never_an_account_specific_issue():
+    cfg = DEFAULT_SURGE
+    assert cause_of(["Getting error 502 on checkout"], [], "technical", [], cfg) == "error:502"
+    assert cause_of(["ERR_CONNECTION_RESET again"], [], "technical", [], cfg) == "error:ERR_CONNECTION_RESET"
+    assert cause_of(["the site is down for us"], [], "technical", [], cfg) == "outage"
+    assert cause_of(["an error happened"], [], "technical", [], cfg) == ""
+    assert cause_of(["hello"], ["model_outage"], "technical", [], parse_surge({"surge": {"labels": ["model_outage"]}})) == "outage"
+    # a billing dispute quoting the same error is still account-specific
+    assert cause_of(["charged twice, error 502 when paying"], [], "billing", [], cfg) == ""
+    assert cause_of(["error 502"], [], "technical", ["legal"], cfg) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("surge: {threshold: 1}\n", 5, "from 2 to 1000"),
+        ("surge: {window: soon}\n", 5, "bad duration"),
+        ("surge: {words: outage}\n", 5, "list of non-empty strings"),
+        ("surge: {colour: red}\n", 5, "unknown key 'colour'"),
+    ],
+)
+def test_baton_check_names_the_line_and_the_fix_for_surge_keys(text, line, words):
+    base = "version: 1\nteams:\n  support:\n    channel: C0SUP\n"
+    with pytest.raises(PolicyFileError) as info:
+        load_policy_text(base + text, "p.yaml")
+    assert str(info.value).startswith(f"p.yaml:{line}: ") and words in str(info.value)
+    ok = load_policy_text(base + "surge: {threshold: 3, window: 5m}\n", "p.yaml")
+    assert ok.surge.threshold == 3 and ok.surge.window == 5 * M

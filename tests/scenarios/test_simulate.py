@@ -200,3 +200,9 @@ def test_an_unknown_account_source_names_the_line(tmp_path, capsys):
     assert main(["simulate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "freshdesk" in err and "bad.yaml:" in err and "intercom" in err
+
+
+def test_a_surge_scenario_one_card_for_the_outage_and_its_own_for_the_billing_dispute(capsys):
+    assert main(["simulate", str(HERE / "surge.yaml"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [e["passed"] for e in out["expectations"]] == [True, True, True]

@@ -1,0 +1,122 @@
+"""End to end: a surge is one incident. Six customers hit the same error within minutes, and one of them
+also has a billing dispute in the same window: one surge card listing the affected accounts (updated as
+more join), one page, one reminder, one status update to every affected customer from a modal; the
+billing dispute keeps its own card and chain. Through signed events and clicks, the sweep and FakeSlack.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cards import Action
+from bot.clock import VirtualClock
+from bot.policy import load_policy_text
+from bot.sandbox.world import AgentSpec, World
+from storage.db import session_scope
+from storage.models import Surge
+from tests.e2e.helpers import escalations
+
+POLICY = (Path(__file__).parent / "policies" / "always_open.yaml").read_text(encoding="utf-8") + (
+    "surge: {window: 10m, threshold: 3, reminder_after: 15m}\n"
+)
+T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+AGENT = "U0ALICE"
+AGENTS = [AgentSpec("U0BOB", "bob", teams=("support",)), AgentSpec(AGENT, "alice"), AgentSpec("U0DANA", "dana")]
+OUTAGE = "Your app is down, I get error 502 on every page. I want to talk to a real person"
+BILLING = "You charged me twice this month and I dispute the invoice. I want to talk to a real person"
+NAMES = ["acme", "initech", "globex", "umbrella", "hooli", "vandelay"]
+
+
+@pytest.fixture
+def w(world_factory) -> World:
+    accounts = [{"id": n, "name": n.title(), "tier": "self-serve", "channel": f"C0{n.upper()}"} for n in NAMES]
+    accounts.append({"id": "pied", "name": "Pied Piper", "tier": "self-serve", "channel": "C0PIED"})
+    return world_factory(
+        policy=load_policy_text(POLICY), agents=AGENTS, clock=VirtualClock(T0), accounts=accounts
+    )
+
+
+def says(w: World, account: str, text: str) -> None:
+    cust = w.customers[account]
+    assert w.driver.user_says(cust.channel, cust.user, text).status == 200
+    w.settle()
+
+
+def support_cards(w: World) -> list[dict]:
+    return [m for m in w.slack.bot_messages("C0SUPPORT") if m.get("blocks") and m.get("thread_ts", m["ts"]) == m["ts"]]
+
+
+def surge_card(w: World) -> dict:
+    [card] = [m for m in support_cards(w) if "SURGE" in json.dumps(m["blocks"])]
+    return card
+
+
+def test_a_surge_is_one_card_one_page_one_reminder_and_the_billing_dispute_keeps_its_own(w):
+    for i, name in enumerate(NAMES[:4]):
+        w.advance_to(T0 + timedelta(minutes=i))
+        says(w, name, OUTAGE)
+    w.advance_to(T0 + timedelta(minutes=4))
+    says(w, "pied", BILLING + " Also error 502 when I try to pay.")  # account-specific: never in the surge
+    for i, name in enumerate(NAMES[4:], start=5):
+        w.advance_to(T0 + timedelta(minutes=i))
+        says(w, name, OUTAGE)
+
+    escs = {e.account_id: e for e in escalations(w)}
+    assert len(escs) == 7
+    members = [escs[n] for n in NAMES]
+    assert {e.cause for e in members} == {"error:502"} and escs["pied"].cause == ""
+    assert len({e.surge_id for e in members}) == 1 and members[0].surge_id is not None
+    assert escs["pied"].surge_id is None and escs["pied"].next_step_at is not None
+
+    # Cards: the first two (before the threshold), the surge card, the billing dispute's own card.
+    cards = support_cards(w)
+    assert len(cards) == 4
+    card = json.dumps(surge_card(w)["blocks"], ensure_ascii=False)
+    for e in members:
+        assert f"{e.account_id}> · #{e.id} · waiting" in card or f"{e.account_id} · #{e.id} · waiting" in card
+    assert "6 escalations" in card and "the same error (502)" in card
+    assert "pied" not in card
+
+    # An hour later: one page for the surge, the billing dispute's own page; no member paged or reminded alone.
+    w.advance_to(T0 + timedelta(hours=1))
+    assert w.pagerduty is not None
+    keys = [e["dedup_key"] for e in w.pagerduty.events() if e["event_action"] == "trigger"]
+    surge_id = members[0].surge_id
+    assert keys.count(f"baton-surge-{surge_id}") == 1
+    assert f"baton-esc-{escs['pied'].id}" in keys
+    assert not [k for k in keys if k in {f"baton-esc-{e.id}" for e in members}]
+    reminders = [m for m in w.slack.bot_messages("C0SUPPORT") if "still unclaimed" in str(m.get("text", ""))]
+    assert len(reminders) == 1 and "pied" in reminders[0]["text"].lower()  # the billing dispute's own chain
+    surge_reminders = [m for m in w.slack.bot_messages("C0SUPPORT") if "the surge still has" in str(m.get("text", ""))]
+    assert len(surge_reminders) == 1
+
+    # One status update from the card reaches every affected customer, once.
+    card_msg = surge_card(w)
+    assert w.driver.click(AGENT, card_msg["ts"], "C0SUPPORT", Action.SURGE_STATUS.value).status_code == 200
+    w.settle()
+    view = w.slack.views[-1]
+    assert view["callback_id"] == "baton_surge_status_modal"
+    empty = w.driver.submit_view(AGENT, view["id"], {"status": {"text": "  "}})
+    assert "errors" in empty.json()
+    update = "We know about the 502 errors and are rolling back; next update in 30 minutes."
+    assert w.driver.submit_view(AGENT, view["id"], {"status": {"text": update}}).status_code == 200
+    w.settle()
+    for name in NAMES:
+        texts = [str(m.get("text", "")) for m in w.slack.bot_messages(f"C0{name.upper()}")]
+        assert texts.count(update) == 1, name
+    assert update not in [str(m.get("text", "")) for m in w.slack.bot_messages("C0PIED")]
+    with session_scope(w.deps.db) as session:
+        surge = session.get(Surge, surge_id)
+        assert surge is not None and surge.status_updates == 1
+
+    # Claim all: every member is claimed by the clicker, and the surge page is resolved with them.
+    assert w.driver.click(AGENT, card_msg["ts"], "C0SUPPORT", Action.SURGE_CLAIM.value).status_code == 200
+    w.settle()
+    escs = {e.account_id: e for e in escalations(w)}
+    assert all(escs[n].status == "claimed" and escs[n].claimed_by == AGENT for n in NAMES)
+    assert escs["pied"].status == "open"
+    assert "Claim all" not in json.dumps(surge_card(w)["blocks"])
