@@ -47,6 +47,11 @@ def members(session: Session, surge_id: int) -> list[Escalation]:
     return list(session.exec(select(Escalation).where(Escalation.surge_id == surge_id).order_by(col(Escalation.opened_at))))
 
 
+def close(session: Session, surge_id: int) -> None:
+    """The incident is over: a new surge for the same cause may form."""
+    session.execute(update(Surge).where(col(Surge.id) == surge_id).values(status="over", remind_at=None))
+
+
 def set_card(session: Session, surge_id: int, channel: str, ts: str) -> None:
     session.execute(update(Surge).where(col(Surge.id) == surge_id).values(card_channel=channel, card_ts=ts))
 

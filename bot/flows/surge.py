@@ -12,7 +12,7 @@ card and chain. From the card, one status update goes to every affected customer
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -50,6 +50,10 @@ def on_open(session: Session, deps: Deps, esc: Escalation, now: datetime) -> boo
         return False
     session.flush()
     surge = surge_repo.open_surge(session, esc.team, cause)
+    if surge is not None and surge.id is not None and not _still_on(session, surge, now):
+        surge_repo.close(session, surge.id)  # every member resolved, or long quiet: the incident is over
+        session.flush()
+        surge = None
     if surge is None:
         members = surge_repo.open_with_cause(session, esc.team, cause, now - cfg.window)
         if len(members) < cfg.threshold:
@@ -72,6 +76,18 @@ def on_open(session: Session, deps: Deps, esc: Escalation, now: datetime) -> boo
     assert surge.id is not None
     outbox.enqueue(session, esc.id, EffectKind.SURGE_CARD, now, key=unique(), surge=surge.id)
     return True
+
+
+QUIET = timedelta(hours=24)  # a surge nobody joined for this long is over, whatever its members' states
+
+
+def _still_on(session: Session, surge: Surge, now: datetime) -> bool:
+    """An open surge goes on while any of its members is not resolved (and one joined in the last day)."""
+    assert surge.id is not None
+    members = surge_repo.members(session, surge.id)
+    if not members or max(e.opened_at for e in members) < now - QUIET:
+        return False
+    return any(e.status != "resolved" for e in members)
 
 
 def _join(session: Session, surge: Surge, esc: Escalation, now: datetime) -> None:

@@ -16,6 +16,7 @@ from bot.cards import Action
 from bot.clock import VirtualClock
 from bot.policy import load_policy_text
 from bot.sandbox.world import AgentSpec, World
+from storage import repo
 from storage.db import session_scope
 from storage.models import Surge
 from tests.e2e.helpers import escalations
@@ -120,3 +121,15 @@ def test_a_surge_is_one_card_one_page_one_reminder_and_the_billing_dispute_keeps
     assert all(escs[n].status == "claimed" and escs[n].claimed_by == AGENT for n in NAMES)
     assert escs["pied"].status == "open"
     assert "Claim all" not in json.dumps(surge_card(w)["blocks"])
+
+    # Once every member is resolved the incident is over: the same error later is a new escalation with
+    # its own card (and would start a new surge only by reaching the threshold again).
+    with session_scope(w.deps.db) as session:
+        for n in NAMES:
+            assert repo.resolve(session, escs[n].id, AGENT, "rolled back", w.clock.now())
+    w.advance_to(w.clock.now() + timedelta(hours=1))
+    says(w, "acme", "error 502 again on checkout. I want to talk to a real person")
+    latest = max(escalations(w), key=lambda e: e.id or 0)
+    assert latest.cause == "error:502" and latest.surge_id is None and latest.card_ts
+    with session_scope(w.deps.db) as session:
+        assert session.get(Surge, surge_id).status == "over"
