@@ -50,6 +50,44 @@ def tokens(text: str) -> list[str]:
     return [t[:MAX_TOKEN] for t in _WORD.findall(fold(text[:MAX_UNIT_CHARS]))]
 
 
+# Negation scope: after one of these words (accents folded), the next NEGATION_SCOPE words, up to a
+# punctuation mark, are read as negated ("not hacked", "n'a pas été piraté", "nicht gehackt"): they get
+# features of their own, so "my account was not hacked" does not share its strongest features with "my
+# account was hacked", and the model learns from the data what a negated word means ("wasn't me",
+# "didn't make this charge" stay positive evidence).
+NEGATORS = frozenset(
+    [
+        *("not", "no", "never", "nobody", "nothing", "cannot", "nor"),  # en (and "n't" endings)
+        *("nunca", "nadie", "nada", "ni", "tampoco"),  # es (and "no")
+        *("nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemand", "nichts"),  # de
+        *("pas", "jamais", "rien", "aucun", "aucune"),  # fr ("ne" / "n'" come with "pas")
+        *("nao", "nem", "ninguem"),  # pt (and "nunca", "nada")
+        *("non", "mai", "nessuno", "niente", "nulla"),  # it
+        *("niet", "geen", "nooit", "niemand", "niets"),  # nl
+    ]
+)
+NEGATION_SCOPE = 3
+_PUNCT = re.compile(r"[,.;:!?()\[\]\n]")
+
+
+def negated_tokens(text: str) -> list[tuple[str, bool]]:
+    """The tokens of `text`, each with whether it falls in a negation's scope."""
+    folded = fold(text[:MAX_UNIT_CHARS])
+    out: list[tuple[str, bool]] = []
+    left = 0
+    prev_end = 0
+    for m in _WORD.finditer(folded):
+        if left and _PUNCT.search(folded, prev_end, m.start()):
+            left = 0
+        tok = m.group(0)[:MAX_TOKEN]
+        out.append((tok, left > 0))
+        left = max(left - 1, 0)
+        if tok in NEGATORS or tok.endswith("n't"):
+            left = NEGATION_SCOPE
+        prev_end = m.end()
+    return out
+
+
 @lru_cache(maxsize=200_000)
 def _token_features(token: str) -> tuple[int, ...]:
     feats = [_bucket("w" + token)]
@@ -60,16 +98,26 @@ def _token_features(token: str) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=200_000)
+def _negated_features(token: str) -> tuple[int, ...]:
+    feats = [_bucket("n" + token)]
+    padded = f"<{token}>"
+    for n in (3, 4):
+        feats.extend(_bucket(f"m{n}{padded[i : i + n]}") for i in range(len(padded) - n + 1))
+    return tuple(feats)
+
+
+@lru_cache(maxsize=200_000)
 def _pair_feature(a: str, b: str) -> int:
     return _bucket(f"b{a} {b}")
 
 
 def unit_buckets(text: str) -> list[int]:
     """The (repeated) feature buckets of one text unit, before weighting."""
-    toks = tokens(text)
+    marked = negated_tokens(text)
+    toks = [tok for tok, _ in marked]
     out: list[int] = []
-    for tok in toks:
-        out.extend(_token_features(tok))
+    for tok, negated in marked:
+        out.extend(_negated_features(tok) if negated else _token_features(tok))
     out.extend(_pair_feature(a, b) for a, b in zip(toks, toks[1:], strict=False))
     if not toks:
         out.append(_bucket("<empty>"))

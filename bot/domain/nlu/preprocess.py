@@ -43,12 +43,13 @@ _FORWARD = re.compile(
 _REPORTING = (
     r"wrote|writes|said|says|say|told (?:me|us)|tells (?:me|us)|asked|asks|emailed|messaged|texted|"
     r"posted|replied|replies|complained|mentioned|shows|showed|reads|put it|goes|"
-    r"escribi[óo]|escribe|dijo|dice|me dijo|nos dijo|pregunt[óo]|"
-    r"schrieb|schreibt|sagte|sagt|meinte|fragte|"
-    r"a [ée]crit|[ée]crit|a dit|dit|m'a dit|nous a dit|a demand[ée]|"
-    r"escreveu|escreve|disse|diz|perguntou|"
-    r"ha scritto|scrisse|scrive|ha detto|disse|dice|ha chiesto|"
-    r"schreef|schrijft|zei|zegt|vroeg"
+    r"write|type|types|typed|send|sends|sent|ask|"
+    r"escribi[óo]|escribe|escriben|ponen|dijo|dice|dicen|me dijo|nos dijo|pregunt[óo]|preguntan|"
+    r"schrieb|schreibt|schreiben|tippen|tippt|sagte|sagt|sagen|meinte|fragte|fragen|"
+    r"a [ée]crit|[ée]crit|[ée]crivent|tapent|a dit|dit|disent|m'a dit|nous a dit|a demand[ée]|demandent|"
+    r"escreveu|escreve|escrevem|digitam|disse|diz|dizem|perguntou|perguntam|"
+    r"ha scritto|scrisse|scrive|scrivono|digitano|ha detto|disse|dice|dicono|ha chiesto|chiedono|"
+    r"schreef|schrijft|schrijven|typen|typt|zei|zegt|zeggen|vroeg|vragen"
 )
 # Subjects that make the words the customer's own ("I said ...", "as we wrote ...").
 _SELF = {
@@ -95,6 +96,7 @@ _CLOSERS = {
 
 _REPORTED_QUOTE = re.compile(
     r"(?P<verb>\b(?:" + _REPORTING + r"))\b(?:\s+(?:that|que|dass|che|dat|to (?:me|us)|me|us|nos|mir|uns))?"
+    r"(?:\s+[^\W\d_][\w\u2019'-]{0,20}){0,2}?"  # "customers often write", "tippen Kunden", "typen vaak"
     r"\s*:?\s*(?P<open>[\"\u201c\u201e\u00ab'\u2018\u201a])",
     re.I,
 )

@@ -1,4 +1,6 @@
-"""A label of the judgment model: fires when a customer message scores at least `threshold`.
+"""A label of the judgment model: fires when a customer message scores at least `threshold` on it,
+and more on it than on `routine` (the model's own "nothing to do here": "my account was not hacked, I
+just want a stronger password" may score high on security, and higher still on routine).
 
 The trigger names its label (`label: safety`); the evidence is the sentence that drove the score,
 the probability and the threshold ("safety 0.91 ≥ 0.50"). Without a classifier nothing is scored and
@@ -8,10 +10,13 @@ the trigger never fires (the phrase rules still do).
 from __future__ import annotations
 
 from bot.domain.model import Evidence, FiredTrigger
+from bot.domain.nlu.api import Label
 from bot.domain.triggers.analysis import LIKELY
 from bot.domain.triggers.detectors.base import ConversationView, Detector, fired
 from bot.domain.triggers.spec import DetectorKind, Family, TriggerSpec
 from bot.domain.triggers.values import Param, ParamKind
+
+ROUTINE = str(Label.ROUTINE)
 
 
 class ModelLabel(Detector):
@@ -26,7 +31,7 @@ class ModelLabel(Detector):
         threshold = spec.param("threshold", segment)
         ev = []
         for m, a, p in view.labels.get(label, ()):
-            if p >= threshold:
+            if p >= threshold and (label == ROUTINE or p > a.score(ROUTINE)):
                 ev.append(
                     Evidence(
                         quote=a.sentence(label) or a.head,
