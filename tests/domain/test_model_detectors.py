@@ -19,8 +19,8 @@ SELF = Account(id="acme", tier="self-serve")
 ENT = Account(id="acme", tier="enterprise", mrr=80_000)
 
 
-# The built-in label triggers ship switched off until the packaged model is good enough; these tests
-# switch them on, as a policy does.
+# The built-in label triggers (on by default) with fixed thresholds, so these tests do not move when
+# the shipped defaults are re-measured.
 MODEL_TRIGGERS = [
     t.id
     for t in parse_engine_config({}).triggers
@@ -275,3 +275,17 @@ def test_context_problem_needs_more_problem_than_routine() -> None:
     # frustration 0.35 (above the 0.3 threshold) but routine 0.8: a routine question, even from enterprise
     d = run(C("how do I fix this annoying export setting?"), account=ENT)
     assert "context_problem" not in d.trigger_ids
+
+
+def test_a_label_fires_only_above_the_message_routine_score() -> None:
+    """A label at its threshold that the same message scores as more routine does not fire (the model's
+    own "nothing to do here" wins); above routine it fires."""
+    doc = {"triggers": {"model_legal_threat": {"params": {"threshold": 0.5}}}}
+    config = cfg(doc)
+    assert "model_legal_threat" in run(C("my lawyer will call you"), config=config).trigger_ids
+    # "how do i" scores routine 0.8 in the fake model, the same as "lawyer": not above it
+    quiet = run(C("how do i add my lawyer as a guest user"), config=config)
+    assert "model_legal_threat" not in quiet.trigger_ids
+    doc = {"triggers": {"model_security_incident": {"params": {"threshold": 0.5}}}}
+    loud = run(C("someone logged into my account, how do i lock it"), config=cfg(doc))
+    assert "model_security_incident" in loud.trigger_ids  # 0.9 > routine 0.8

@@ -11,6 +11,7 @@ import math
 import pytest
 
 from bot.domain.nlu import LANGUAGES, UNDETERMINED, Classifier, Label, load_classifier
+from bot.domain.nlu.features import negated_tokens
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,21 @@ def test_vector_is_normalised_and_close_for_paraphrases(model: Classifier) -> No
 def test_huge_message_is_judged(model: Classifier) -> None:
     pred = model.predict("The export fails. " * 5_000 + "I want to talk to a person.")
     assert set(pred.scores) == set(Label)
+
+
+def test_negation_scope_marks_the_words_after_a_negator_up_to_punctuation() -> None:
+    marked = dict(negated_tokens("My account was not hacked, I just forgot my password"))
+    assert marked["hacked"] and not marked["forgot"] and not marked["account"]
+    assert dict(negated_tokens("mon compte n'a pas été piraté"))["pirate"]
+    assert dict(negated_tokens("ich wurde nicht gehackt"))["gehackt"]
+    assert dict(negated_tokens("I didn't make this charge"))["charge"]
+
+
+def test_a_negated_incident_reads_as_routine() -> None:
+    """ "not hacked, I just forgot my password" is routine by a wide margin; the same words without the
+    negation are a security incident (measured on the packaged model, not a fake)."""
+    model = load_classifier()
+    negated = model.predict("My account was not hacked, I just forgot my password. How do I reset it?")
+    plain = model.predict("My account was hacked, someone changed my password.")
+    assert negated.score(Label.ROUTINE) > negated.score(Label.SECURITY_INCIDENT)
+    assert plain.score(Label.SECURITY_INCIDENT) > 0.9 > plain.score(Label.ROUTINE)

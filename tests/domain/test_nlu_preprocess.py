@@ -95,3 +95,39 @@ def test_sentences_split_on_punctuation_and_lines() -> None:
         "ok",
     ]
     assert sentences("...  !!") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        (
+            'Customers often write "I want a person" in our widget. Can I show our hours?',
+            "show our hours",
+            "person",
+        ),
+        (
+            "Mis clientes escriben \u00abquiero hablar con una persona\u00bb. \u00bfC\u00f3mo lo configuro?",
+            "configuro",
+            "persona",
+        ),
+        (
+            "In unserem Chatbot tippen Kunden \u201eMitarbeiter bitte\u201c. Wie leite ich das weiter?",
+            "leite",
+            "Mitarbeiter",
+        ),
+        (
+            'Onze klanten typen vaak "ik wil een medewerker". Kan dat automatisch?',
+            "automatisch",
+            "medewerker",
+        ),
+    ],
+)
+def test_what_others_typically_write_is_removed(text: str, kept: str, gone: str) -> None:
+    """Reported speech with a present-tense verb and up to two words before the quote ("often",
+    the subject after the verb in German and Dutch word order)."""
+    out = visible_text(text)
+    assert kept in out and gone not in out, out
+
+
+def test_the_customer_writing_it_themselves_is_kept() -> None:
+    assert "get me a person" in visible_text('I said "get me a person", twice now')
