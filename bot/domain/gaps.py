@@ -95,7 +95,7 @@ _MASK = re.compile(r"\[(?:email|phone|secret|card ending \d{4}|card|[a-z ]{1,20}
 def meaning_vector(text: str, idf: npt.NDArray[np.float32], redact: Callable[[str], str]) -> tuple[float, ...]:
     """What a question asks, as a unit vector of MEANING_DIM (see the module's docstring)."""
     clean = _MASK.sub(" ", redact(text))
-    idx, vals = tfidf(unit_buckets(clean), idf)
+    idx, vals = tfidf(unit_buckets(clean, negation=False), idf)  # a topic, negated or not
     out = np.zeros(MEANING_DIM, dtype=np.float64)
     signs = np.where((idx // MEANING_DIM) % 2 == 0, 1.0, -1.0)
     np.add.at(out, idx % MEANING_DIM, signs * vals)

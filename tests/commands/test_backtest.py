@@ -39,7 +39,8 @@ def test_json_shape_and_results(capsys: pytest.CaptureFixture[str]) -> None:
     for r in data["results"]:
         assert set(r) == {"id", "escalate", "urgency", "category", "triggers"}
     assert by_id["human"]["escalate"] and by_id["human"]["urgency"] == "immediate"
-    assert by_id["human"]["triggers"][:2] == ["human_request", "not_helping"]
+    # the model's label triggers (on by default) fire beside the phrase rules, first in matrix order
+    assert by_id["human"]["triggers"] == ["model_human_request", "human_request", "not_helping"]
     assert by_id["human"]["category"] == "billing"
     assert (
         not by_id["routine"]["escalate"]
@@ -47,8 +48,14 @@ def test_json_shape_and_results(capsys: pytest.CaptureFixture[str]) -> None:
         and by_id["routine"]["triggers"] == []
     )
     assert not by_id["indirect"]["escalate"]
-    assert by_id["legal"]["triggers"] == ["legal", "high_value"] and by_id["legal"]["category"] == "legal"
-    assert by_id["unlabelled"]["triggers"] == ["cancellation", "renewal_soon"]
+    assert by_id["legal"]["triggers"] == ["model_legal_threat", "legal", "context_problem", "high_value"]
+    assert by_id["legal"]["category"] == "legal"
+    assert by_id["unlabelled"]["triggers"] == [
+        "model_cancellation",
+        "context_problem",
+        "cancellation",
+        "renewal_soon",
+    ]
     assert by_id["unlabelled"]["urgency"] == "immediate"
     assert data["escalated"] == 3
 
@@ -124,7 +131,13 @@ def test_policy_override_changes_the_outcome(tmp_path: Path, capsys: pytest.Capt
     from bot.policy import default_policy_text
 
     policy = tmp_path / "p.yaml"
-    policy.write_text(default_policy_text() + "\ntriggers:\n  legal:\n    enabled: false\n")
+    # the legal phrase rule, the model's legal label and the business-context one (an enterprise account
+    # with a real problem) off: nothing else reads a threat of legal action
+    policy.write_text(
+        default_policy_text()
+        + "\ntriggers:\n  legal:\n    enabled: false\n  model_legal_threat:\n    enabled: false\n"
+        + "  context_problem:\n    enabled: false\n"
+    )
     _, data, _ = run_json([str(FIXTURE), "--policy", str(policy)], capsys)
     by_id = {r["id"]: r for r in data["results"]}
     assert not by_id["legal"]["escalate"]
@@ -171,7 +184,9 @@ def test_stdin_and_replay_message_by_message(
     monkeypatch.setattr(sys, "stdin", io.StringIO(line + "\n"))
     code, data, _ = run_json(["-"], capsys)
     assert (
-        code == 0 and data["results"][0]["escalate"] and data["results"][0]["triggers"] == ["human_request"]
+        code == 0
+        and data["results"][0]["escalate"]
+        and data["results"][0]["triggers"] == ["model_human_request", "human_request"]
     )
 
 
@@ -195,10 +210,14 @@ def test_cli_subprocess_entry_point() -> None:
     assert json.loads(proc.stdout)["conversations"] == 6
 
 
-def test_tags_are_accepted_and_ignored_by_the_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tags_are_accepted_and_ignored_by_the_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     msgs = [{"role": "customer", "text": "I want a human"}]
     lines = [
-        json.dumps({"id": "a", "messages": msgs, "tags": {"family": "human_request", "language": "en", "n": 2}}),
+        json.dumps(
+            {"id": "a", "messages": msgs, "tags": {"family": "human_request", "language": "en", "n": 2}}
+        ),
         json.dumps({"id": "b", "messages": msgs}),
         json.dumps({"id": "c", "messages": msgs, "tags": ["human_request"]}),
         json.dumps({"id": "d", "messages": msgs, "tags": {"family": {"nested": 1}}}),

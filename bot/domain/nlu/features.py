@@ -111,9 +111,10 @@ def _pair_feature(a: str, b: str) -> int:
     return _bucket(f"b{a} {b}")
 
 
-def unit_buckets(text: str) -> list[int]:
-    """The (repeated) feature buckets of one text unit, before weighting."""
-    marked = negated_tokens(text)
+def unit_buckets(text: str, *, negation: bool = True) -> list[int]:
+    """The (repeated) feature buckets of one text unit, before weighting. negation=False reads every
+    word plainly (for what a text is about, as the knowledge-gap topics do, not what it says of it)."""
+    marked = negated_tokens(text) if negation else [(tok, False) for tok in tokens(text)]
     toks = [tok for tok, _ in marked]
     out: list[int] = []
     for tok, negated in marked:
