@@ -111,10 +111,18 @@ def test_an_escalation_does_not_put_its_own_conversation_into_the_cooling_period
     first = world.driver.user_says(cust.channel, cust.user, HUMAN)
     world.settle()
     world.clock.advance(timedelta(minutes=1))
-    world.driver.user_says(cust.channel, cust.user, "Also our lawyer wants to talk to you", thread_ts=first.ts)
+    world.driver.user_says(
+        cust.channel, cust.user, "Also our lawyer wants to talk to you", thread_ts=first.ts
+    )
     world.settle()
     [esc] = escalations(world)
-    assert [t["id"] for t in esc.triggers] == ["human_request", "legal"]
+    # the model's label triggers (on by default) fire beside the phrase rules, first in matrix order
+    assert [t["id"] for t in esc.triggers] == [
+        "model_human_request",
+        "human_request",
+        "model_legal_threat",
+        "legal",
+    ]
     assert esc.prefer_agent == ""
 
 
@@ -186,7 +194,7 @@ def test_a_real_trigger_in_the_cooling_period_also_goes_to_the_previous_handler(
     world.settle()
     _, new = escalations(world)
     ids = [t["id"] for t in new.triggers]
-    assert ids[0] == "legal" and "cooling_period" in ids
+    assert ids[:2] == ["model_legal_threat", "legal"] and "cooling_period" in ids
     assert new.prefer_agent == "U0BOB" and new.category == "legal"
     assert len(_dms_to(world, "U0BOB")) == 1 and _dms_to(world, AGENT) == []
 
@@ -223,7 +231,11 @@ def test_an_unavailable_previous_handler_gets_no_dm_but_the_team_gets_the_card(w
     assert "offer_skipped" in kinds and "routed_to_team" in kinds and "offered" not in kinds
     with session_scope(world.deps.db) as session:
         [skip] = [e for e in repo.timeline(session, new.id) if e.kind == "offer_skipped"]
-    assert skip.detail == {"user": AGENT, "role": "previous_handler", "why": "not an active member of the workspace"}
+    assert skip.detail == {
+        "user": AGENT,
+        "role": "previous_handler",
+        "why": "not an active member of the workspace",
+    }
 
 
 def test_claimed_before_the_dm_runs_sends_no_dm(world):

@@ -84,7 +84,9 @@ def test_any_llm_failure_keeps_batons_own_summary(world_factory, llm, breakage):
 def test_the_ai_agents_own_summary_means_no_llm_call(world_factory, llm):
     world = world_factory(llm=(llm.url, "gpt-test", KEY, 5.0))
     cust = world.customers[ACME]
-    first = world.driver.user_says(cust.channel, cust.user, "Export broken")
+    # a question first (an enterprise account's "export broken" would escalate at once: a real problem on
+    # an account that matters), so the AI agent's summary is there before the request for a person
+    first = world.driver.user_says(cust.channel, cust.user, "Hi, a question about the export")
     world.settle()
     posted = world.driver.user_says(
         cust.channel, world.ai_user, "Getting a person.", thread_ts=first.ts, deliver=False
