@@ -248,6 +248,7 @@ class Candidate:
     found: bool = True  # an active member of the workspace (not deactivated, not unknown)
     present: bool = True  # users.getPresence said active
     open_claims: int = 0  # claimed and not resolved, plus open assignments waiting for them
+    offered_first: bool = False  # the first offer was theirs and they let it run out
     problem: str = ""  # why we could not even ask (e.g. "no Slack user for dana@example.com")
 
 
@@ -320,6 +321,8 @@ def choose_member(
         own_hours = member.hours if member is not None and member.hours is not None else team_hours
         if c.problem:
             skipped.append(_skip(c, c.problem))
+        elif c.offered_first:
+            skipped.append(_skip(c, "had the first offer and did not claim it"))
         elif not c.found:
             skipped.append(_skip(c, "not an active member of the workspace"))
         elif own_hours is not None and not hours.is_open(own_hours, now):

@@ -121,11 +121,17 @@ def _first_offer_candidates(
     return [unresolved, *found] if unresolved is not None else found
 
 
-def _member_candidates(deps: Deps, cfg: routing.RoutingConfig) -> list[Candidate]:
+def _member_candidates(deps: Deps, cfg: routing.RoutingConfig, offered: set[str]) -> list[Candidate]:
+    """The team's members with their load; those who had the first offer and let it run out are passed over."""
     users = [m.user for m in cfg.members]
     with read_scope(deps.db) as session:
         load = routing_repo.open_load(session, users)
-    return [_candidate(deps, user, OfferRole.MEMBER, load.get(user, 0)) for user in users]
+    return [
+        Candidate(user, OfferRole.MEMBER, offered_first=True)
+        if user in offered
+        else _candidate(deps, user, OfferRole.MEMBER, load.get(user, 0))
+        for user in users
+    ]
 
 
 # ---------------------------------------------------------------- deciding
@@ -139,6 +145,7 @@ def _route(deps: Deps, job: Job) -> None:
         if esc is None or esc.status != OPEN or esc.route_step != step or esc.route_stage not in DECIDING:
             return  # claimed, resolved, or the sweep moved on (the decision came too late)
         stage, team_name, prefer = RouteStage(esc.route_stage), esc.team, esc.prefer_agent
+        offered = {str(o.get("user", "")) for o in esc.offered_to}  # the first offer, now run out
     team = sla.find_team(deps.policy, team_name)
     cfg = team.routing
     now = deps.clock.now()
@@ -150,7 +157,7 @@ def _route(deps: Deps, job: Job) -> None:
             cfg, _first_offer_candidates(deps, cfg, account, prefer), now
         )
     if plan is None:
-        members = _member_candidates(deps, cfg) if cfg.members else []
+        members = _member_candidates(deps, cfg, offered) if cfg.members else []
         plan = routing.plan_assignment(cfg, members, team.hours, now, earlier)
     with session_scope(deps.db) as session:
         esc = session.get(Escalation, job.esc_id)
@@ -246,9 +253,8 @@ def run_due(deps: Deps, now: datetime) -> list[int]:
             cfg = sla.find_team(deps.policy, esc.team).routing
             values: dict[str, Any]
             if stage == RouteStage.OFFERED and cfg.members:
-                values = {
+                values = {  # offered_to is kept: assignment passes over who had the first offer
                     "route_stage": RouteStage.DECIDING_ASSIGN.value,
-                    "offered_to": [],
                     "offer_until": now + routing.DECIDE_DEADLINE,
                 }
             elif stage in RESERVED or stage in DECIDING:

@@ -194,3 +194,15 @@ def test_no_routing_at_all():
     cfg = parse_routing(_doc({"first_offer": []}), "support")
     assert not cfg.enabled
     assert not parse_routing(_doc({"offer_window": "0s", "members": ["U0A"]}), "support").enabled
+
+
+def test_assignment_passes_over_who_let_the_first_offer_run_out():
+    cfg = parse_routing(_doc({"members": ["U0DANA", "U0A"]}), "support")
+    plan = plan_assignment(
+        cfg,
+        [Candidate("U0DANA", M, offered_first=True), Candidate("U0A", M, open_claims=2)],
+        None,
+        MONDAY_NOON_UTC,
+    )
+    assert [c.user for c in plan.offered] == ["U0A"]
+    assert [(s.user, s.why) for s in plan.skipped] == [("U0DANA", "had the first offer and did not claim it")]

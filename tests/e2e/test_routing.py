@@ -194,7 +194,11 @@ def open_home(w: World, user: str) -> str:
     assert w.driver.deliver_event(envelope).status == 200
     w.settle()
     view = w.slack.home_views[user]
-    [mine] = [b["text"]["text"] for b in view["blocks"] if b.get("text", {}).get("text", "").startswith("*My claims*")]
+    [mine] = [
+        b["text"]["text"]
+        for b in view["blocks"]
+        if b.get("text", {}).get("text", "").startswith("*My claims*")
+    ]
     return str(mine)
 
 
@@ -329,6 +333,22 @@ def test_restarts_in_the_middle_of_offer_windows_lose_and_double_nothing(w):
     w.driver.click(ALICE, dm["ts"], w.slack.dm_channel(ALICE), Action.CLAIM.value)
     w.settle()
     assert current(w, esc.id).claimed_by == ALICE
+
+
+def test_the_owner_who_is_a_member_is_not_assigned_what_she_let_run_out(world_factory):
+    text = POLICY.read_text(encoding="utf-8").replace(
+        "members: [U0ALICE, U0BOB]", "members: [U0DANA, U0ALICE]"
+    )
+    w = world_factory(
+        policy=load_policy_text(text, str(POLICY)), agents=AGENTS, accounts=ACCOUNTS, clock=VirtualClock(T0)
+    )
+    esc = escalate(w)
+    assert current(w, esc.id).route_stage == "offered"
+    w.advance_to(T0 + timedelta(minutes=5, seconds=15))
+    esc = current(w, esc.id)
+    assert esc.route_stage == "assigned" and esc.assigned_to == ALICE  # Dana has no claims, but had her turn
+    why = {e.detail["user"]: e.detail["why"] for e in timeline(w, esc.id, "offer_skipped")}
+    assert why == {OWNER: "had the first offer and did not claim it"}
 
 
 def test_a_sweep_and_a_late_decision_race_for_one_step(w):
