@@ -9,6 +9,7 @@ to fix (`StartupError`); `baton` prints it and exits 2, with no traceback.
 from __future__ import annotations
 
 import socket
+import time
 import urllib.error
 from typing import Any
 
@@ -82,22 +83,27 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(orig).__name__
 
 
-def check_port(host: str, port: int) -> None:
+def check_port(host: str, port: int, *, wait_seconds: float = 5.0) -> None:
     """The address gunicorn will bind is free; StartupError (one line) naming it and the fix when not.
 
     Checked by binding it for a moment, the way gunicorn will (SO_REUSEADDR), before the process
-    becomes the gunicorn master: gunicorn itself retries for five seconds and then exits with its own
-    multi-line error."""
+    becomes the gunicorn master. Like gunicorn, it keeps trying for a few seconds first: after a
+    kill -9 of the master, its workers hold the socket until they notice (about a second)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise StartupError(
-                f"BATON_PORT: cannot listen on {host}:{port} ({exc.strerror or exc}); another process "
-                "has it: stop that one or choose another port (--port or BATON_PORT)"
-            ) from None
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+                return
+            except OSError as exc:
+                if time.monotonic() >= deadline:
+                    raise StartupError(
+                        f"BATON_PORT: cannot listen on {host}:{port} ({exc.strerror or exc}); another "
+                        "process has it: stop that one or choose another port (--port or BATON_PORT)"
+                    ) from None
+        time.sleep(0.25)
 
 
 def check_database(url: str, *, timeout_seconds: int = 5) -> None:
