@@ -253,13 +253,19 @@ class Inbox:
         """Block until nothing due is pending and no worker is busy (simulation and tests stay deterministic)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            busy = not all(lane.idle for lane in self.lanes.values()) or not self._fallback.wait_idle(0)
-            if not busy and not self.spool.active:
+            # Nothing due first, then nobody busy: a lane reserves its slots before it leases, so an
+            # item that stopped being due by being leased is still counted busy until it is done.
+            # (The other order misses an item leased between the two looks.)
+            if not self.spool.active:
                 with read_scope(self.db) as session:
-                    if store.due_count(session, self.clock.now()) == 0:
-                        return True
+                    nothing_due = store.due_count(session, self.clock.now()) == 0
+                if nothing_due and self._idle() and not self.spool.active:
+                    return True
             self._stopped.wait(0.005)
         return False
+
+    def _idle(self) -> bool:
+        return all(lane.idle for lane in self.lanes.values()) and self._fallback.wait_idle(0)
 
     # ---------------------------------------------------------------- the request path
 
