@@ -104,15 +104,24 @@ class ScratchDatabase:
     def reset(self) -> str:
         """Empty the database and return its URL (SQLite: a fresh file)."""
         from sqlalchemy import create_engine, text
+        from sqlalchemy.exc import OperationalError
 
         from storage.db import normalise_url
 
         if self.kind == "postgresql":
             engine = create_engine(normalise_url(self.url), isolation_level="AUTOCOMMIT")
-            with engine.connect() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            engine.dispose()
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
+            except OperationalError as exc:
+                name = self.url.rsplit("/", 1)[-1]
+                raise SystemExit(
+                    f"cannot open the scratch database {self.url}: {exc.orig}\n"
+                    f"create it with: psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE {name}'"
+                ) from None
+            finally:
+                engine.dispose()
             return self.url
         assert self._tmp is not None
         path = Path(self._tmp.name) / "bench.db"
