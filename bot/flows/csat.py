@@ -2,8 +2,10 @@
 score the help from 1 to 5 (bot/domain/csat.py decides who is asked and when).
 
     resolve ──> queue_survey: CSAT_SURVEY in the outbox, due after the policy's delay (the outbox's
-                due-time column; the sweep runs it), at most once per escalation (its dedup key)
-    CSAT_SURVEY ──> the question and five buttons in the customer's thread (posted once across crashes)
+                due-time column; the sweep runs it), once per resolution (its dedup key names it)
+    CSAT_SURVEY ──> the question and five buttons in the customer's thread (posted once across crashes),
+                unless the escalation was reopened since that resolution (the next resolve queued its
+                own) or was asked already: at most one survey per escalation
     click (from the customer's own organisation: a Slack Connect user) ──> answer: the score is stored
                 once (conditional UPDATE), the card shows it, the survey becomes a thank-you, and a
                 low score tells the team's manager with the card's link
@@ -35,17 +37,31 @@ def queue_survey(session: Session, deps: Deps, esc: Escalation, now: datetime) -
     conv = repo.escalation_with_conversation(session, esc.id)[1]
     if conv.source != "slack":
         return False  # helpdesk conversations have no Slack thread to ask in
+    if esc.csat_asked_at is not None or esc.csat is not None:
+        return False  # asked once already (before a reopen): at most one survey per escalation
     delay = survey_delay(deps.policy.csat, escalation_id=esc.id, team=esc.team, tier=esc.tier)
     if delay is None:
         return False
-    outbox.enqueue(session, esc.id, EffectKind.CSAT_SURVEY, now, key="csat", at=now + delay)
+    # One item per resolution: a survey queued before a reopen must not keep this one out.
+    resolved = now.isoformat()
+    outbox.enqueue(
+        session, esc.id, EffectKind.CSAT_SURVEY, now, key=f"csat:{resolved}", at=now + delay, resolved_at=resolved
+    )
     return True
+
+
+def _stale(esc: Escalation, job: Job) -> bool:
+    """The survey of an earlier resolution: the escalation was reopened (and maybe resolved again) since."""
+    queued_for = job.payload.get("resolved_at")
+    if not queued_for:
+        return False  # queued before surveys named their resolution
+    return esc.resolved_at != datetime.fromisoformat(str(queued_for))
 
 
 def _survey(deps: Deps, job: Job) -> None:
     with session_scope(deps.db) as session:
         esc, conv = repo.escalation_with_conversation(session, job.esc_id)
-        if esc.csat_asked_at is not None or esc.csat is not None or esc.status != RESOLVED:
+        if esc.csat_asked_at is not None or esc.csat is not None or esc.status != RESOLVED or _stale(esc, job):
             return
         question = deps.policy.messages.csat_question(esc.language)
         where = conv.channel, conv.thread_ts

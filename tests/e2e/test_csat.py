@@ -162,3 +162,58 @@ def test_surveys_follow_the_policy_per_segment_and_the_report_compares_segments(
     assert "*CSAT* 5.00 / 5" in text and "1 of 1 surveys answered" in text
     assert "*enterprise*: 5.00 / 5 (1 of 1 answered" in text
     assert "Too few answers to compare enterprise" in text
+
+
+def reopen_and_resolve_again(w: World, esc: Escalation) -> None:
+    assert w.driver.click(AGENT, esc.card_ts, esc.card_channel, Action.REOPEN.value).status_code == 200
+    w.settle()
+    assert esc_of(w).status == "claimed"
+    w.clock.advance(timedelta(minutes=5))
+    w.driver.click(AGENT, esc.card_ts, esc.card_channel, Action.RESOLVE.value)
+    w.settle()
+    view_id = str(w.slack.views[-1]["id"])
+    resp = w.driver.submit_view(
+        AGENT, view_id, {"resolution": {"note": "Refunded, really"}, "needed": {"needed": "yes"}}
+    )
+    assert resp.status_code == 200
+    w.settle()
+    assert esc_of(w).status == "resolved"
+
+
+def test_reopened_before_the_survey_is_due_the_next_resolve_still_asks_once(world_factory):
+    w = make(world_factory, "csat: {delay: 10m}\n")
+    esc, thread = resolve_one(w)
+    w.clock.advance(timedelta(minutes=4))
+    reopen_and_resolve_again(w, esc)  # the first resolution's survey was due 10 minutes after it
+    w.advance_to(w.clock.now() + timedelta(minutes=7))  # past the first one's time, not the second's
+    assert survey_in(w, ACME, thread) is None  # not on the first resolution's clock
+    w.advance_to(w.clock.now() + timedelta(minutes=4))
+    survey = survey_in(w, ACME, thread)  # 10 minutes after the second resolve; at most one (survey_in)
+    assert survey is not None
+    with session_scope(w.deps.db) as s:
+        [asked] = [e for e in repo.timeline(s, esc.id or 0) if e.kind == TimelineKind.CSAT_ASKED]
+        resolved_at = s.get(Escalation, esc.id).resolved_at  # type: ignore[union-attr]
+    assert resolved_at is not None and asked.at >= resolved_at + timedelta(minutes=10)
+
+
+def test_reopened_while_the_survey_is_pending_and_left_open_asks_nobody(world_factory):
+    w = make(world_factory, "csat: {delay: 10m}\n")
+    esc, thread = resolve_one(w)
+    assert w.driver.click(AGENT, esc.card_ts, esc.card_channel, Action.REOPEN.value).status_code == 200
+    w.settle()
+    w.advance_to(w.clock.now() + timedelta(minutes=30))
+    assert esc_of(w).status == "claimed" and survey_in(w, ACME, thread) is None
+
+
+def test_reopened_after_the_survey_was_asked_the_next_resolve_asks_no_more(world_factory):
+    w = make(world_factory, "csat: {delay: 0}\n")
+    esc, thread = resolve_one(w)
+    w.advance_to(w.clock.now() + timedelta(seconds=30))
+    assert survey_in(w, ACME, thread) is not None
+    reopen_and_resolve_again(w, esc)
+    w.advance_to(w.clock.now() + timedelta(minutes=5))
+    assert survey_in(w, ACME, thread) is not None  # still the one survey (survey_in asserts at most one)
+    with session_scope(w.deps.db) as s:
+        kinds = [o.kind for o in s.exec(select(OutboxItem))]
+        asked = [e for e in repo.timeline(s, esc.id or 0) if e.kind == TimelineKind.CSAT_ASKED]
+    assert kinds.count("csat_survey") == 1 and len(asked) == 1
