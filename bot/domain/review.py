@@ -26,6 +26,11 @@ from bot.domain.errors import PolicyError
 
 KEYS = ("schedule", "day", "hour", "sample_size", "min_answers")
 MAX_SAMPLE = 20  # two blocks per escalation plus the header and summary stay within 50 blocks
+HINTS = {
+    "day": "days 29-31 do not exist in every month",
+    "sample_size": f"e.g. 20, the default; at most {MAX_SAMPLE} so the post stays within Slack's 50 blocks",
+    "min_answers": "e.g. 5, the default",
+}
 
 
 class Schedule(StrEnum):
@@ -183,7 +188,7 @@ def parse_review(doc: Mapping[str, Any]) -> ReviewConfig:
         limits = {"day": (1, 28), "hour": (0, 23), "sample_size": (1, MAX_SAMPLE), "min_answers": (1, 1000)}
         lo, hi = limits[key]
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            hint = "days 29-31 do not exist in every month" if key == "day" else ""
+            hint = HINTS.get(key, "")
             raise PolicyError(where, f"must be a whole number from {lo} to {hi}", hint)
         values[key] = value
     return ReviewConfig(**values)

@@ -31,6 +31,21 @@ def test_the_sample_is_stratified_proportional_and_covers_every_trigger():
     assert review.stratified_sample(rows, 20, "2026-10") != ids  # another month, another sample
 
 
+@pytest.mark.parametrize("size", [1, 3, 4, 7, 12, 20])
+def test_the_stratification_holds_at_every_sample_size(size):
+    rows = _rows()  # 60 / 30 / 8 / 2 escalations of four triggers
+    ids = review.stratified_sample(rows, size, "2026-11")
+    assert len(ids) == len(set(ids)) == size
+    by = Counter(dict(rows)[i] for i in ids)
+    if size >= 4:
+        assert set(by) == {"human_request", "billing", "legal", "rare"}  # every trigger is seen
+        assert by["human_request"] >= by["billing"] >= by["legal"] >= by["rare"] >= 1  # ...by volume
+    else:
+        assert set(by) <= {"rare", "legal", "billing"} and max(by.values()) == 1  # the rarest first
+    policy = load_policy_text(BASE + f"review: {{sample_size: {size}}}\n")
+    assert policy.review.sample_size == size
+
+
 def test_the_sample_never_exceeds_the_population_and_handles_tiny_months():
     assert review.stratified_sample([], 20, "p") == []
     assert sorted(review.stratified_sample([(1, "a"), (2, "b")], 20, "p")) == [1, 2]
@@ -90,6 +105,8 @@ def test_csat_rules_layer_base_team_then_segment_and_sample_deterministically():
         ("review: {day: 31}", "29-31"),
         ("review: {schedule: weekly}", "monthly or off"),
         ("review: {sample_size: 40}", "1 to 20"),
+        ("review: {sample_size: 0}", "at most 20"),
+        ("review: {sample_size: 7.5}", "e.g. 20"),
     ],
 )
 def test_bad_sections_name_the_line_and_the_fix(section, words):
