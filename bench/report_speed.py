@@ -78,6 +78,7 @@ def load(url: str, n: int, days: int, batch: int = 20_000) -> float:
                         conversation_id=conv_id,
                         account_id=f"acct{i % 5000}",
                         tier=TIERS[i % 3],
+                        high_value=i % 3 == 0 or i % 17 == 0,  # enterprise, or promoted by MRR
                         status="resolved" if resolved else "open",
                         urgency="immediate" if i % 4 == 0 else "queued",
                         category=CATS[i % 4],

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.cards import TEXT_LIMIT, cut, escape, fmt_duration
-from bot.domain.csat import HIGH_VALUE, CsatSummary
+from bot.domain.csat import HIGH_VALUE, HIGH_VALUE_RULE, CsatSummary
 from bot.domain.gaps import Topic
 from bot.domain.report import Figures, Group, Quantiles, Ratio
 
@@ -160,6 +160,11 @@ def feedback_lines(csat: CsatSummary | None, missed: tuple[tuple[str, int], ...]
             avg = "–" if s.average is None else f"{s.average:.2f}"
             rate = "–" if s.response_rate is None else f"{s.response_rate * 100:.0f}%"
             lines.append(f"• *{escape(s.segment)}*: {avg} / 5 ({s.answered} of {s.asked} answered, {rate})")
+        hv = csat.high_value
+        if hv.asked:
+            avg = "–" if hv.average is None else f"{hv.average:.2f}"
+            rate = "–" if hv.response_rate is None else f"{hv.response_rate * 100:.0f}%"
+            lines.append(f"• *{HIGH_VALUE}* ({HIGH_VALUE_RULE}): {avg} / 5 ({hv.answered} of {hv.asked} answered, {rate})")
         verdict = csat.high_value_above_average
         if verdict is None:
             lines.append(f"_Too few answers to compare {HIGH_VALUE} accounts with the average._")

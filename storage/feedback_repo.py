@@ -250,11 +250,11 @@ def customer_messages_between(session: Session, start: datetime, end: datetime) 
     return [(int(c), at.timestamp()) for c, at in rows]
 
 
-def csat_rows(session: Session, start: datetime, end: datetime) -> list[tuple[str, bool, int | None]]:
-    """(tier, surveyed?, score) of the escalations opened in [start, end)."""
+def csat_rows(session: Session, start: datetime, end: datetime) -> list[tuple[str, bool, bool, int | None]]:
+    """(tier, high value?, surveyed?, score) of the escalations opened in [start, end)."""
     rows = session.exec(
-        select(Escalation.tier, col(Escalation.csat_asked_at).is_not(None), Escalation.csat).where(
-            col(Escalation.opened_at) >= start, col(Escalation.opened_at) < end
-        )
+        select(
+            Escalation.tier, Escalation.high_value, col(Escalation.csat_asked_at).is_not(None), Escalation.csat
+        ).where(col(Escalation.opened_at) >= start, col(Escalation.opened_at) < end)
     ).all()
-    return [(str(t), bool(a), int(c) if c is not None else None) for t, a, c in rows]
+    return [(str(t), bool(h), bool(a), int(c) if c is not None else None) for t, h, a, c in rows]

@@ -176,6 +176,7 @@ REPORT_COLUMNS = (
     "handle_s",
     "csat",
     "csat_asked_at",
+    "high_value",
 )
 
 
@@ -208,6 +209,9 @@ class Escalation(SQLModel, table=True):
     conversation_id: int = Field(foreign_key="conversations.id", index=True)
     account_id: str = Field(max_length=128, index=True)
     tier: str = Field(default="self-serve", max_length=32)
+    # What the policy called high value when it opened (EngineConfig.is_high_value: the enterprise segment,
+    # by tier or MRR): the report compares these accounts' CSAT with the average.
+    high_value: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     status: str = Field(default=OPEN, max_length=16, index=True)
     urgency: str = Field(max_length=16)  # immediate | queued
     category: str = Field(max_length=32)

@@ -137,18 +137,20 @@ TALLY_FIELDS = (
 def tallies(
     session: Session, start: datetime, end: datetime, *, by: str | None, sla: SlaSql, detail: bool = True
 ) -> list[tuple[Any, ...]]:
-    """Counts per (breakdown key, opening trigger, UTC day, segment) — one row of totals without
-    `detail`: (key, trigger, day, segment, *TALLY_FIELDS). `stale` counts escalations whose stored
-    durations are missing or out of date (fill_durations). The segment is there for CSAT by segment."""
+    """Counts per (breakdown key, opening trigger, UTC day, segment, high value) — one row of totals
+    without `detail`: (key, trigger, day, segment, high value 0/1, *TALLY_FIELDS). `stale` counts
+    escalations whose stored durations are missing or out of date (fill_durations). The segment and
+    the high-value flag are there for CSAT by segment."""
     conn = session.connection()
     dialect = _dialect(conn)
     params: dict[str, Any] = {"start": start, "end": end}
     met = _sla_met_sql(sla, params)
     keys, group_by = _groups(dialect, by, detail)
-    segment = "tier" if detail else "''"  # the period before needs CSAT overall only
-    group_by = f"{group_by}, 4" if detail else ""
+    # the period before needs CSAT overall only
+    segment = "tier AS s, CASE WHEN high_value THEN 1 ELSE 0 END AS hv" if detail else "'' AS s, 0 AS hv"
+    group_by = f"{group_by}, 4, 5" if detail else ""
     stmt = text(
-        f"SELECT {keys}, {segment} AS s, count(*), count(resolved_at),"
+        f"SELECT {keys}, {segment}, count(*), count(resolved_at),"
         " sum(CASE WHEN needed <> '' THEN 1 ELSE 0 END),"
         " sum(CASE WHEN needed IN ('yes', 'partly') THEN 1 ELSE 0 END),"
         f" count(claimed_at), sum({met}), coalesce(sum(csat), 0), count(csat),"
@@ -156,7 +158,7 @@ def tallies(
         f" sum(CASE WHEN {_STALE} THEN 1 ELSE 0 END)"
         f"{_RANGE}{group_by}"
     )
-    return [tuple(r) for r in conn.execute(_range(stmt), params) if r[4]]  # (no rows: a total of 0)
+    return [tuple(r) for r in conn.execute(_range(stmt), params) if r[5]]  # (no rows: a total of 0)
 
 
 def percentiles(

@@ -17,7 +17,7 @@ in or out of the sample, whichever instance decides and however often it is aske
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -166,7 +166,11 @@ def parse_csat(doc: Mapping[str, Any], teams: Mapping[str, Any]) -> CsatConfig:
 
 # ---------------------------------------------------------------- the report's CSAT figures
 
-HIGH_VALUE = "enterprise"  # the segment the report compares with the average
+# High-value accounts: what the policy calls high value when the escalation opens, the `high_value`
+# trigger's definition (EngineConfig.is_high_value: the enterprise segment, by tier or by MRR at or
+# above segments.enterprise.min_mrr), stored as escalations.high_value.
+HIGH_VALUE = "high-value"
+HIGH_VALUE_RULE = "the enterprise tier, or MRR at or above the policy's segments.enterprise.min_mrr"
 MIN_ANSWERS_TO_COMPARE = 3
 
 
@@ -195,20 +199,23 @@ class SegmentCsat:
         }
 
 
+    def plus(self, other: SegmentCsat) -> SegmentCsat:
+        return SegmentCsat(
+            self.segment, self.asked + other.asked, self.answered + other.answered, self.total + other.total
+        )
+
+
 @dataclass(frozen=True)
 class CsatSummary:
     overall: SegmentCsat
-    segments: tuple[SegmentCsat, ...]
+    segments: tuple[SegmentCsat, ...]  # by tier
+    high_value: SegmentCsat = SegmentCsat(HIGH_VALUE, 0, 0, 0)  # what the policy called high value
 
     @property
     def high_value_above_average(self) -> bool | None:
-        """Do high-value (enterprise) accounts score above the average? None: too few answers to say."""
-        hv = next((s for s in self.segments if s.segment == HIGH_VALUE), None)
-        if (
-            hv is None
-            or hv.answered < MIN_ANSWERS_TO_COMPARE
-            or self.overall.answered < MIN_ANSWERS_TO_COMPARE
-        ):
+        """Do high-value accounts score above the average? None: too few answers to say."""
+        hv = self.high_value
+        if hv.answered < MIN_ANSWERS_TO_COMPARE or self.overall.answered < MIN_ANSWERS_TO_COMPARE:
             return None
         assert hv.average is not None and self.overall.average is not None
         return hv.average > self.overall.average
@@ -217,25 +224,36 @@ class CsatSummary:
         return {
             **self.overall.to_dict(),
             "by_segment": [s.to_dict() for s in self.segments],
-            "high_value_segment": HIGH_VALUE,
+            "high_value": {**self.high_value.to_dict(), "rule": HIGH_VALUE_RULE},
             "high_value_above_average": self.high_value_above_average,
         }
 
 
-def summarise(rows: Sequence[tuple[str, bool, int | None]]) -> CsatSummary:
-    """From (tier, surveyed?, score or None) per escalation of the period."""
-    acc: dict[str, list[int]] = {}
-    for tier, asked, score in rows:
-        a = acc.setdefault(tier or "(none)", [0, 0, 0])
-        a[0] += bool(asked) or score is not None
-        if score is not None:
-            a[1] += 1
-            a[2] += score
-    segments = tuple(sorted((SegmentCsat(k, *v) for k, v in acc.items()), key=lambda s: s.segment))
-    overall = SegmentCsat(
-        "all",
-        sum(s.asked for s in segments),
-        sum(s.answered for s in segments),
-        sum(s.total for s in segments),
+def combine(parts: Iterable[tuple[str, bool, SegmentCsat]]) -> CsatSummary:
+    """The summary from counts per (tier, high value?) — or per escalation."""
+    tiers: dict[str, SegmentCsat] = {}
+    high_value = SegmentCsat(HIGH_VALUE, 0, 0, 0)
+    for tier, is_high_value, counts in parts:
+        key = tier or "(none)"
+        tiers[key] = tiers.get(key, SegmentCsat(key, 0, 0, 0)).plus(counts)
+        if is_high_value:
+            high_value = high_value.plus(counts)
+    segments = tuple(sorted(tiers.values(), key=lambda s: s.segment))
+    overall = SegmentCsat("all", 0, 0, 0)
+    for s in segments:
+        overall = overall.plus(s)
+    return CsatSummary(overall, segments, high_value)
+
+
+def summarise(rows: Sequence[tuple[str, bool, bool, int | None]]) -> CsatSummary:
+    """From (tier, high value?, surveyed?, score or None) per escalation of the period."""
+    return combine(
+        (
+            tier,
+            high_value,
+            SegmentCsat(
+                tier, int(bool(asked) or score is not None), int(score is not None), score or 0
+            ),
+        )
+        for tier, high_value, asked, score in rows
     )
-    return CsatSummary(overall, segments)

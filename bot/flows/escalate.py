@@ -50,6 +50,7 @@ def open_or_grow(
             conversation_id=conv.id,
             account_id=account.id,
             tier=account.tier,
+            high_value=deps.policy.engine.is_high_value(account.tier, account.mrr),
             urgency=urgency,
             category=decision.category,
             team=team.name,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain.csat import CsatSummary, SegmentCsat
+from bot.domain.csat import CsatSummary, SegmentCsat, combine
 from bot.domain.model import URGENCIES
 from bot.domain.report import Breakdown, Figures, Group, Period, Quantiles, Targets
 from bot.domain.report_tally import (
@@ -87,11 +87,11 @@ def compute_period(
         fill_durations(session, period=period, targets=targets)
         fine_rows = report_repo.tallies(session, period.start, period.end, by=key_by, sla=sla, detail=detail)
     fine: dict[tuple[str, str, str], Tally] = {}
-    segments: dict[str, Tally] = {}
-    for k, t, d, segment, *r in fine_rows:
+    segments: dict[tuple[str, bool], Tally] = {}
+    for k, t, d, segment, high_value, *r in fine_rows:
         tally = Tally(**dict(zip(report_repo.TALLY_FIELDS[:-1], r, strict=False)))
         fine.setdefault((k, t, d), Tally()).add(tally)
-        segments.setdefault(segment, Tally()).add(tally)
+        segments.setdefault((segment, bool(high_value)), Tally()).add(tally)
     unclaimed = [
         Unclaimed(key=k, trigger=t, day=d, team=team, urgency=u, opened=o, resolved=bool(res))
         for k, t, d, team, u, o, res in report_repo.unclaimed(
@@ -119,7 +119,7 @@ def compute_period(
             for day in ((first + timedelta(days=i)).isoformat() for i in range(ndays))
         )
     figures = figures_of(total, watched=watched, q=q.get("all", {}).get("", empty), per_day=per_day)
-    csat = csat_summary([(seg, t.csat_asked, t.csat_n, t.csat_sum) for seg, t in segments.items()])
+    csat = csat_summary([(seg, hv, t.csat_asked, t.csat_n, t.csat_sum) for (seg, hv), t in segments.items()])
     if not detail:
         return Computed(figures, (), (), csat)
 
@@ -172,17 +172,10 @@ def _quantiles(
     return out
 
 
-def csat_summary(counts: list[tuple[str, int, int, int]]) -> CsatSummary:
-    """`csat.summarise` from the database's counts per segment (the same figures, without the rows)."""
-    acc: dict[str, list[int]] = {}
-    for tier, asked, answered, total in counts:
-        a = acc.setdefault(tier or "(none)", [0, 0, 0])
-        a[0], a[1], a[2] = a[0] + asked, a[1] + answered, a[2] + total
-    segments = tuple(sorted((SegmentCsat(k, *v) for k, v in acc.items()), key=lambda s: s.segment))
-    overall = SegmentCsat(
-        "all", sum(s.asked for s in segments), sum(s.answered for s in segments), sum(s.total for s in segments)
-    )
-    return CsatSummary(overall, segments)
+def csat_summary(counts: list[tuple[str, bool, int, int, int]]) -> CsatSummary:
+    """`csat.summarise` from the database's counts per (segment, high value) (the same figures,
+    without the rows)."""
+    return combine((tier, high_value, SegmentCsat(tier, *n)) for tier, high_value, *n in counts)
 
 
 __all__ = ["Computed", "compute_period", "csat_summary", "fill_durations", "sla_sql"]

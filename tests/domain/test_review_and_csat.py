@@ -116,15 +116,31 @@ def test_bad_sections_name_the_line_and_the_fix(section, words):
 
 
 def test_the_csat_summary_compares_high_value_accounts_with_the_average():
-    rows = [("enterprise", True, 5), ("enterprise", True, 4), ("enterprise", True, 5), ("enterprise", True, None)]
-    rows += [("self-serve", True, 2), ("self-serve", True, 3), ("self-serve", False, None), ("mid-market", True, 4)]
+    # (tier, high value?, surveyed?, score): one mid-market account counts as high value (its MRR)
+    rows = [("enterprise", True, True, 5), ("enterprise", True, True, 4), ("enterprise", True, True, 5)]
+    rows += [("enterprise", True, True, None), ("self-serve", False, True, 2), ("self-serve", False, True, 3)]
+    rows += [("self-serve", False, False, None), ("mid-market", True, True, 4)]
     summary = csat.summarise(rows)
     assert summary.overall.answered == 6 and summary.overall.asked == 7
     assert summary.overall.average == pytest.approx(23 / 6)
     by = {s.segment: s for s in summary.segments}
     assert by["enterprise"].average == pytest.approx(14 / 3) and by["enterprise"].response_rate == 0.75
+    assert summary.high_value.answered == 4 and summary.high_value.average == pytest.approx(18 / 4)
+    assert summary.high_value.asked == 5
     assert summary.high_value_above_average is True
-    low = csat.summarise([("enterprise", True, 1)] * 3 + [("self-serve", True, 5)] * 3)
+    low = csat.summarise([("enterprise", True, True, 1)] * 3 + [("self-serve", False, True, 5)] * 3)
     assert low.high_value_above_average is False
-    assert csat.summarise([("enterprise", True, 5)]).high_value_above_average is None  # too few to say
+    # the tier alone does not make an account high value: the stored flag does
+    flagless = csat.summarise([("enterprise", False, True, 5)] * 3 + [("self-serve", False, True, 1)] * 3)
+    assert flagless.high_value.asked == 0 and flagless.high_value_above_average is None
+    assert csat.summarise([("enterprise", True, True, 5)]).high_value_above_average is None  # too few to say
     assert summary.to_dict()["high_value_above_average"] is True
+    assert "min_mrr" in summary.to_dict()["high_value"]["rule"]
+
+
+def test_high_value_is_what_the_high_value_trigger_means_tier_or_mrr():
+    engine = load_policy_text(BASE).engine  # default segments: enterprise from MRR 10000
+    assert engine.is_high_value("enterprise", None) and engine.is_high_value("self-serve", 12000)
+    assert not engine.is_high_value("mid-market", 9999) and not engine.is_high_value("self-serve", None)
+    custom = load_policy_text(BASE + "segments: {enterprise: {min_mrr: 2000}}\n").engine
+    assert custom.is_high_value("self-serve", 2400) and not custom.is_high_value("mid-market", 1999)

@@ -24,10 +24,10 @@ from tests.e2e.test_sla_chain import AGENT, AGENTS, HUMAN, POLICIES, T0
 MANAGER = "U0DANA"
 
 
-def make(world_factory, extra: str = "") -> World:
+def make(world_factory, extra: str = "", accounts: list[dict[str, Any]] = ACCOUNTS) -> World:
     path = POLICIES / "always_open.yaml"
     policy = load_policy_text(path.read_text(encoding="utf-8") + extra, source=str(path))
-    return world_factory(policy=policy, agents=AGENTS, accounts=ACCOUNTS, clock=VirtualClock(T0))
+    return world_factory(policy=policy, agents=AGENTS, accounts=accounts, clock=VirtualClock(T0))
 
 
 def esc_of(w: World) -> Escalation:
@@ -161,7 +161,36 @@ def test_surveys_follow_the_policy_per_segment_and_the_report_compares_segments(
     text = str(report["blocks"])
     assert "*CSAT* 5.00 / 5" in text and "1 of 1 surveys answered" in text
     assert "*enterprise*: 5.00 / 5 (1 of 1 answered" in text
-    assert "Too few answers to compare enterprise" in text
+    assert "*high-value* (" in text and "Too few answers to compare high-value" in text
+
+
+GLOBEX = {"id": "globex", "name": "Globex", "tier": "mid-market", "channel": "C0GLOBEX", "mrr": 15000}
+
+
+def test_high_value_accounts_are_what_the_policy_calls_high_value_mrr_included(world_factory):
+    # Globex is mid-market by tier, but its MRR (15000) is past segments.enterprise.min_mrr (default
+    # 10000): the high_value trigger counts it, and so does the report's CSAT comparison.
+    w = make(world_factory, "csat: {delay: 0}\n", accounts=[*ACCOUNTS, GLOBEX])
+    scores = {ACME: 5, "globex": 5, "initech": 2}
+    threads = {account: resolve_one(w, account)[1] for account in scores}
+    w.advance_to(w.clock.now() + timedelta(minutes=1))
+    for account, score in scores.items():
+        survey = survey_in(w, account, threads[account])
+        assert survey is not None
+        cust = w.customers[account]
+        w.driver.click(cust.user, survey["ts"], cust.channel, f"{CSAT_ACTION_PREFIX}{score}")
+        w.settle()
+    with session_scope(w.deps.db) as s:
+        flags = {e.account_id: (e.tier, e.high_value) for e in s.exec(select(Escalation))}
+    assert flags == {ACME: ("enterprise", True), "globex": ("mid-market", True), "initech": ("self-serve", False)}
+    w.driver.slash(AGENT, "C0SUPPORT", "/escalations", "report 7d by segment")
+    w.settle()
+    dm = w.slack.dm_channel(AGENT)
+    assert dm is not None
+    [report] = [m for m in w.slack.messages(dm) if m.get("blocks") and "CSAT by segment" in str(m["blocks"])]
+    text = str(report["blocks"])
+    assert "*mid-market*: 5.00 / 5 (1 of 1 answered" in text
+    assert "*high-value* (" in text and "5.00 / 5 (2 of 2 answered" in text
 
 
 def reopen_and_resolve_again(w: World, esc: Escalation) -> None:

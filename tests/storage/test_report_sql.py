@@ -83,6 +83,7 @@ def _load(db, seed: int, n: int, *, with_durations: bool) -> None:
             tte_s=None, pickup_s=None, pickup_business_s=None, handle_s=None,
             csat=rng.choice((None, 1, 3, 4, 5)) if resolved else None,
             csat_asked_at=resolved if resolved and rng.random() < 0.8 else None,
+            high_value=rng.random() < 0.4,
         )
         if with_durations and rng.random() < 0.7:
             hours = policy.teams[team].hours if team in policy.teams else None
@@ -113,6 +114,7 @@ def test_sql_figures_equal_the_python_reference(db, seed, by):
     assert 0 < f.sla.num < f.sla.den and 0 < f.abandoned.num < f.abandoned.den
     assert f.csat_avg is not None and 0 < f.csat_responses.num < f.csat_responses.den  # surveys answered / sent
     assert sql.csat is not None and len(sql.csat.segments) == 2
+    assert 0 < sql.csat.high_value.answered < sql.csat.overall.answered  # high value: its own flag
     assert len(f.per_day) == 8  # a 7-day period that does not start at midnight touches 8 days
 
 

@@ -29,6 +29,7 @@ from bot.domain.triggers.defaults import DEFAULTS
 from bot.domain.triggers.detectors import REGISTRY
 from bot.domain.triggers.spec import DetectorKind, Family, TriggerSpec
 from bot.domain.triggers.values import (
+    HIGH_VALUE_SEGMENT,
     SEGMENT_ORDER,
     ParamKind,
     Path,
@@ -115,6 +116,11 @@ class EngineConfig:
                 if spec.min_mrr is not None and mrr >= spec.min_mrr:
                     best = max(best, SEGMENT_ORDER.index(spec.name))
         return SEGMENT_ORDER[best]
+
+    def is_high_value(self, tier: str, mrr: float | None) -> bool:
+        """What the policy calls high value, the `high_value` trigger's own test: the enterprise segment,
+        by tier or by MRR at or above `segments.enterprise.min_mrr` (default 10000)."""
+        return self.segment_of(tier, mrr) == HIGH_VALUE_SEGMENT
 
 
 # ---------------------------------------------------------------- parsing

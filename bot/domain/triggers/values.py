@@ -19,6 +19,9 @@ from bot.domain.triggers.text import normalise
 # Segments from the least to the most sensitive: a business context moves an account up this scale.
 SEGMENT_ORDER: tuple[str, ...] = ("self-serve", "mid-market", "enterprise")
 assert set(SEGMENT_ORDER) == set(TIERS)
+# What the policy calls high value: the top segment, by tier or promoted there by MRR (segments.<name>.min_mrr).
+# The `high_value` trigger fires for it; the report compares its CSAT with the average.
+HIGH_VALUE_SEGMENT = SEGMENT_ORDER[-1]
 
 Path = tuple[str | int, ...]
 

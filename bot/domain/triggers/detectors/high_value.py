@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.domain.model import Account
 from bot.domain.triggers.detectors.base import Detector
 from bot.domain.triggers.spec import DetectorKind, Family, TriggerSpec
-from bot.domain.triggers.values import Param, ParamKind
+from bot.domain.triggers.values import HIGH_VALUE_SEGMENT, Param, ParamKind
 
 SHIFT = Param(ParamKind.INT, 0, 2)
 RAISE = Param(ParamKind.BOOL)
@@ -20,7 +20,7 @@ class HighValue(Detector):
     params = {"shift": SHIFT, "raise_urgency": RAISE}
 
     def holds(self, spec: TriggerSpec, account: Account, segment: str, now: datetime) -> str | None:
-        if segment != "enterprise":
+        if segment != HIGH_VALUE_SEGMENT:
             return None
         if account.tier == "enterprise":
             return "tier enterprise"
