@@ -305,10 +305,39 @@ def drift_text(day: str, findings: Sequence[Finding], bands: int) -> str:
     return cut("\n".join(lines), TEXT_LIMIT)
 
 
+CHECK_LINES = 12  # series listed in a manual check's answer (all escalations first, then triggers)
+
+
+def drift_check_text(
+    day: str, findings: Sequence[Finding], *, bands: int, weeks: int, min_baseline: int, posted_to: str
+) -> str:
+    """`/escalations drift`: what the check found, alert or not, series by series."""
+    alerts = [f for f in findings if f.direction is not None]
+    if alerts:
+        head = drift_text(day, alerts, bands)
+        where = f" The daily check posts such alerts, with the chart, to <#{posted_to}>." if posted_to else ""
+        return cut(f"{head}\n_Checked now, on request.{where}_", TEXT_LIMIT)
+    lines = [
+        f":white_check_mark: *No escalation rate drift on {escape(day)}*: {len(findings)} series checked"
+        f" against the same weekday of the {weeks} week{'s' if weeks != 1 else ''} before; none rose or"
+        " dropped significantly."
+    ]
+    for f in findings[:CHECK_LINES]:
+        what = "all escalations" if f.series == OVERALL else f"`{escape(f.series)}`"
+        if f.baseline_conversations < min_baseline:
+            lines.append(f"• {what}: {f.observed} escalations; too little history to judge")
+            continue
+        lines.append(f"• {what}: {f.observed} escalations where {f.expected:.1f} were expected (z = {f.z:+.1f})")
+    if len(findings) > CHECK_LINES:
+        lines.append(f"…and {len(findings) - CHECK_LINES} more triggers.")
+    return cut("\n".join(lines), TEXT_LIMIT)
+
+
 __all__ = [
     "BUTTON_TEXT_LIMIT",
     "ReviewItem",
     "advice_lines",
+    "drift_check_text",
     "drift_text",
     "missed_modal",
     "missed_recorded_view",

@@ -9,6 +9,7 @@ from typing import Any
 from bot import cards
 from bot.deps import Deps
 from bot.domain.report import parse_period
+from bot.flows import drift as drift_flow
 from bot.flows import gaps as gaps_flow
 from bot.flows import offer
 from bot.flows import report as report_flow
@@ -29,6 +30,8 @@ HELP = (
     " with Needed / Not needed buttons, posted to the managers' channel\n"
     "• `/escalations gaps [7d|30d|90d|this month|last month]`: the topics that escalated most because the AI"
     " failed (low confidence, repeated questions, \u201cthat didn't help\u201d), with the trend and examples\n"
+    "• `/escalations drift [yesterday|YYYY-MM-DD]`: the daily drift check run now: did the escalation rate,"
+    " overall or per trigger, rise or drop against the same weekday of the weeks before?\n"
     "• `/escalations help`: this message"
 )
 
@@ -115,11 +118,21 @@ def _gaps(deps: Deps, inv: Invocation) -> dict[str, Any]:
     return gaps_flow.gaps_answer(gaps_flow.knowledge_gaps(db=deps.db, policy=deps.policy, period=period))
 
 
+def _drift(deps: Deps, inv: Invocation) -> dict[str, Any]:
+    """The drift check now, for yesterday or a given past day (answered through response_url)."""
+    try:
+        day = drift_flow.parse_day(deps, inv.args)
+    except ValueError as exc:
+        return cards.ephemeral(f"{exc}\n\n{drift_flow.USAGE}")
+    return cards.ephemeral(drift_flow.check_now(deps, day=day))
+
+
 SUBCOMMANDS["oncall"] = _oncall
 SUBCOMMANDS["list"] = _list
 SUBCOMMANDS[""] = _list
 SUBCOMMANDS["report"] = _report
 SUBCOMMANDS["gaps"] = _gaps
+SUBCOMMANDS["drift"] = _drift
 SUBCOMMANDS["help"] = lambda deps, _: cards.ephemeral(HELP)
 
 

@@ -5,6 +5,7 @@ and hour bands of the weeks before (the statistic and thresholds: bot/domain/dri
               the shared key drift:<YYYY-MM-DD> — one check per day however many instances sweep
     DRIFT_CHECK ──> counts from storage ──> findings ──> an alert with the chart in the managers'
               channel when a series rose or dropped significantly (nothing is posted otherwise)
+    /escalations drift [yesterday|YYYY-MM-DD] ──> the same check now, answered to whoever asked
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bot.chart import escalations_chart
 from bot.deps import Deps
 from bot.domain import drift
 from bot.domain.drift import BandCounts, Finding
-from bot.feedback_cards import drift_text
+from bot.feedback_cards import drift_check_text, drift_text
 from bot.flows import outbox
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.flows.review import report_tz
@@ -92,6 +93,41 @@ def _check(deps: Deps, job: Job) -> None:
         initial_comment=text,
     )
     log.warning("drift alert for %s: %s", day, ", ".join(f"{f.series} {f.direction}" for f in found))
+
+
+USAGE = (
+    "Usage: `/escalations drift [yesterday|YYYY-MM-DD]`: a past day's escalation rate (default yesterday, in the"
+    " report time zone) against the same weekday of the weeks before"
+)
+
+
+def parse_day(deps: Deps, args: str) -> date:
+    """The day a manual check looks at: yesterday by default; never today (it is not over)."""
+    today = deps.clock.now().astimezone(report_tz(deps.policy)).date()
+    word = args.strip().lower()
+    if word in ("", "yesterday"):
+        return today - timedelta(days=1)
+    try:
+        day = date.fromisoformat(word)
+    except ValueError:
+        raise ValueError(f"`{word}` is not a day: give yesterday or a date like 2026-11-23.") from None
+    if day >= today:
+        raise ValueError("Only a day that is over can be checked: give yesterday or an earlier date.")
+    return day
+
+
+def check_now(deps: Deps, *, day: date) -> str:
+    """`/escalations drift`: the daily check run now for `day`; the answer says what it found (the
+    scheduled check's alert in the managers' channel is not posted again)."""
+    config = deps.policy.drift
+    return drift_check_text(
+        day.isoformat(),
+        check_day(deps, day),
+        bands=config.bands,
+        weeks=config.weeks,
+        min_baseline=config.min_baseline,
+        posted_to=deps.policy.managers_channel if config.enabled else "",
+    )
 
 
 HANDLERS: dict[EffectKind, Handler] = {EffectKind.DRIFT_CHECK: _check}

@@ -127,6 +127,42 @@ def test_an_ordinary_day_posts_nothing(world_factory):
     assert drift_posts(w) == []
 
 
+def drift_answers(w: World) -> list[str]:
+    return [e.get("text", "") for e in w.slack.ephemerals if "drift" in e.get("text", "").lower()]
+
+
+def test_escalations_drift_runs_the_check_now_and_says_what_it_found(world_factory):
+    w = make(world_factory, DAY + timedelta(days=1, hours=2))  # before the daily check's hour
+    seed(w, 3, factor={"billing_dispute": 4.0})
+    assert w.driver.slash(AGENT, "C0SUPPORT", "/escalations", "drift").status_code == 200
+    w.settle()
+    [answer] = drift_answers(w)
+    assert "Escalation rate drift on 2026-11-23" in answer and "trigger `billing_dispute`" in answer
+    assert "rose" in answer and "human_request" not in answer and f"<#{MANAGERS}>" in answer
+    assert drift_posts(w) == []  # answered to whoever asked; the managers' alert stays the daily check's
+    # a day by its date: the first seeded one, with no history before it to judge against
+    w.driver.slash(AGENT, "C0SUPPORT", "/escalations", "drift 2026-10-26")
+    w.settle()
+    quiet = drift_answers(w)[-1]
+    assert "No escalation rate drift on 2026-10-26" in quiet and "all escalations:" in quiet
+    assert "too little history to judge" in quiet
+
+
+def test_escalations_drift_on_an_ordinary_day_lists_the_series_and_refuses_bad_days(world_factory):
+    w = make(world_factory, DAY + timedelta(days=1, hours=8))
+    seed(w, 5)
+    w.driver.slash(AGENT, "C0SUPPORT", "/escalations", "drift yesterday")
+    w.settle()
+    [answer] = drift_answers(w)
+    assert "No escalation rate drift on 2026-11-23" in answer and "3 series checked" in answer
+    assert "• all escalations:" in answer and "`billing_dispute`" in answer and "were expected (z = " in answer
+    for words, said in (("today-ish", "is not a day"), ("2026-11-24", "Only a day that is over")):
+        w.driver.slash(AGENT, "C0SUPPORT", "/escalations", f"drift {words}")
+        w.settle()
+        assert any(said in t and "Usage: `/escalations drift" in t for t in drift_answers(w))
+    assert drift_posts(w) == []
+
+
 def test_drift_can_be_turned_off(world_factory):
     w = make(world_factory, DAY + timedelta(days=1), "drift: {enabled: false}\n")
     seed(w, 3, factor={"billing_dispute": 4.0})
