@@ -248,9 +248,6 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "escalate billing_dispute:topics-billing_dispute-010",
         "escalate security_incident:topics-security_incident-017",
         "escalate security_incident:v2-conversations-security_incident-002",
-        "escalate repeated_question:turns-repeated_question-001",
-        "escalate repeated_question:turns-repeated_question-003",
-        "escalate repeated_question:turns-repeated_question-005",
         "escalate business_context:turns-business_context-009",
         "escalate business_context:turns-business_context-015",
         "not billing_dispute:tricky-tricky_routine-027",
@@ -259,7 +256,6 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "escalate human_request:v2-conversations-human_request-007",  # sarcasm: only frustration_building (queued)
         "escalate billing_dispute:v2-conversations-billing_dispute-001",  # two payments, over turns: 0.71 < 0.95
         "escalate billing_dispute:v2-conversations-billing_dispute-005",  # the same in French
-        "escalate repeated_question:turns-repeated_question-008",  # de: asked three times, vectors apart
         "not human_request:tricky-tricky_routine-019",  # an auto-reply template pasted without quote marks
         "not billing_dispute:v2-conversations-tricky_routine-007",  # pt: "why was I charged more?", then "oh right"
         "not business_context:turns-business_context-004",  # self-serve "import failing for some users" -> outage

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 UNDETERMINED = "und"
 # Labels scored at least this keep their evidence sentence; thresholds cannot go lower.
 LIKELY = 0.1
@@ -40,6 +40,7 @@ class MessageAnalysis:
     letters: int = 0
     fingerprint: str = ""  # the normalised words, sorted, for the repeated-question comparison
     words: int = 0  # number of content words
+    terms: tuple[str, ...] = ()  # stemmed content words, sorted (terms.py): what the message is about
     resolved: bool = False  # the customer says the problem is solved ("thanks, that worked")
     confidence: float | None = None  # the AI agent's confidence, `ai` messages only
     head: str = ""  # the first words of the message, quoted when a whole-message signal fires
@@ -79,6 +80,7 @@ class MessageAnalysis:
             "letters": self.letters,
             "fingerprint": self.fingerprint,
             "words": self.words,
+            "terms": list(self.terms),
             "resolved": self.resolved,
             "confidence": self.confidence,
             "head": self.head,
@@ -106,6 +108,7 @@ class MessageAnalysis:
             letters=int(d.get("letters", 0)),
             fingerprint=str(d.get("fingerprint", "")),
             words=int(d.get("words", 0)),
+            terms=tuple(str(t) for t in d.get("terms") or ()),
             resolved=bool(d.get("resolved", False)),
             confidence=None if d.get("confidence") is None else float(d["confidence"]),
             head=str(d.get("head", "")),

@@ -247,6 +247,8 @@ def _parse_trigger(
             params[name] = per_segment(params_raw[name], spec, (*path, "params", name))
         elif name in default_params:
             params[name] = per_segment(default_params[name], spec, (*path, "params", name))
+        elif spec.default is not None:
+            params[name] = per_segment(spec.default, spec, (*path, "params", name))
         else:
             raise PolicyError(
                 (*path, "params", name),

@@ -203,6 +203,8 @@ DEFAULTS: dict[str, Any] = {
                 "similarity": 85,
                 "semantic": 0.8,
                 "min_words": 2,
+                "answered_at": 0.7,
+                "overlap": 0.25,
             },
         },
         "no_resolution": {

@@ -24,6 +24,7 @@ from bot.domain.triggers.detectors.base import to_utc
 from bot.domain.triggers.matching import unquoted
 from bot.domain.triggers.sentiment import compound
 from bot.domain.triggers.spec import DetectorKind, TriggerSpec
+from bot.domain.triggers.terms import content_terms
 from bot.domain.triggers.text import fingerprint, normalise, shout_ratio
 from bot.domain.triggers.values import SEGMENT_ORDER
 
@@ -111,6 +112,7 @@ def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
     model = _model_view(config.classifier, raw)  # the model applies the same visible_text() itself
     # VADER knows English only: no sentiment for a message the model says is in another language.
     english = model.get("language", UNDETERMINED) in ("en", UNDETERMINED)
+    language = model.get("language", UNDETERMINED)
     return MessageAnalysis(
         ref=message.ref,
         role=message.role,
@@ -122,6 +124,7 @@ def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
         letters=letters,
         fingerprint=fp,
         words=content_words,
+        terms=content_terms(visible, language),
         resolved=not _RESOLUTION_WORDS.isdisjoint(norm.words) and bool(_RESOLVED.search(norm.text)),
         head=_head(raw),
         **model,

@@ -40,6 +40,9 @@ class Param:
     lo: float | None = None
     hi: float | None = None
     per_segment: bool = False
+    # used when neither the policy nor the built-in trigger of the same id gives one (a parameter added
+    # to a detector later, so a policy's own trigger written before it keeps working)
+    default: Any = None
 
 
 @dataclass(frozen=True)
