@@ -248,8 +248,6 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "escalate billing_dispute:topics-billing_dispute-010",
         "escalate security_incident:topics-security_incident-017",
         "escalate security_incident:v2-conversations-security_incident-002",
-        "escalate business_context:turns-business_context-009",
-        "escalate business_context:turns-business_context-015",
         "not billing_dispute:tricky-tricky_routine-027",
         "not frustration_over_turns:tricky-tricky_routine-084",
         # newly missed when the label triggers went on (model baton-nlu-2026.12.2):

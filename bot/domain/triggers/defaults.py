@@ -126,7 +126,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": None,
             "reason": "A real problem on an account that matters (enterprise, renewal, at risk or new)",
-            "params": {"threshold": 0.3},
+            "params": {"threshold": 0.3, "words": True},
         },
         "human_request": {
             "family": "behavioral",
