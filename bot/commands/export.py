@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from importlib import import_module
 from typing import IO, Any
 
-from bot.domain.report import parse_period
+from bot.commands.inputs import read_inputs
+from bot.domain.report import Period
 
 KINDS = ("resolved", "conversations", "missed")
 
@@ -49,52 +50,41 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def _records(flows: Any, what: str, *, db: Any, policy: Any, period: Period, redact: bool) -> Iterable[Any]:
+    """The records of one kind (KINDS) of the period."""
+    if what == "resolved":  # always masked: the policy's redaction does not apply
+        return flows.export_resolved(db=db, start=period.start, end=period.end)
+    export = {"conversations": flows.export_conversations, "missed": flows.export_missed}[what]
+    return export(db=db, policy=policy, start=period.start, end=period.end, redact=redact)
+
+
 def run(args: argparse.Namespace) -> int:
-    settings = import_module("bot.settings").Settings()
-    policy_mod = import_module("bot.policy")
     flows = import_module("bot.flows.export")
-    db_mod = import_module("storage.db")
     if args.no_redact and args.what == "resolved":
         print("error: --no-redact is for conversations; the resolved export is always masked", file=sys.stderr)
         return 2
-    try:
-        period = parse_period(args.since, datetime.now(UTC))
-    except ValueError as exc:
-        print(f"error: --since {exc}", file=sys.stderr)
+    got = read_inputs(args)
+    if got is None:
         return 2
-    try:
-        policy = policy_mod.load_policy(args.policy or settings.baton_policy or None)
-    except policy_mod.PolicyFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    url = args.db or settings.database_url
-    engine = db_mod.make_engine(url)
+    period = got.period
     out: IO[str] = sys.stdout
     try:
-        db_mod.migrate(url)
-        if args.what == "resolved":
-            records = flows.export_resolved(db=engine, start=period.start, end=period.end)
-        elif args.what == "conversations":
-            records = flows.export_conversations(
-                db=engine, policy=policy, start=period.start, end=period.end, redact=not args.no_redact
+        with got.database() as engine:
+            records = _records(
+                flows, args.what, db=engine, policy=got.policy, period=period, redact=not args.no_redact
             )
-        else:
-            records = flows.export_missed(
-                db=engine, policy=policy, start=period.start, end=period.end, redact=not args.no_redact
-            )
-        if args.output != "-":
-            out = open(args.output, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed below
-        n = 0
-        for record in records:
-            out.write(flows.jsonl(record) + "\n")
-            n += 1
+            if args.output != "-":
+                out = open(args.output, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed below
+            n = 0
+            for record in records:
+                out.write(flows.jsonl(record) + "\n")
+                n += 1
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         if out is not sys.stdout:
             out.close()
-        engine.dispose()
     where = args.output if args.output != "-" else "standard output"
     noun = {"resolved": "escalations", "conversations": "conversations", "missed": "missed escalations"}[args.what]
     print(f"{n} {noun} ({period.label}) written to {where}", file=sys.stderr)

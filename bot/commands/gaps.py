@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any
 
-from bot.domain.report import parse_period
+from bot.commands.inputs import read_inputs
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -37,30 +36,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     # Loaded only when asked for: `baton --help` never imports the model or the database layer.
-    settings = import_module("bot.settings").Settings()
-    policy_mod = import_module("bot.policy")
     flows = import_module("bot.flows.gaps")
-    db_mod = import_module("storage.db")
     if args.limit < 1:
         print("error: --limit must be at least 1", file=sys.stderr)
         return 2
-    try:
-        period = parse_period(args.since, datetime.now(UTC))
-    except ValueError as exc:
-        print(f"error: --since {exc}", file=sys.stderr)
+    got = read_inputs(args)
+    if got is None:
         return 2
-    try:
-        policy = policy_mod.load_policy(args.policy or settings.baton_policy or None)
-    except policy_mod.PolicyFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    url = args.db or settings.database_url
-    engine = db_mod.make_engine(url)
-    try:
-        db_mod.migrate(url)
-        gaps = flows.knowledge_gaps(db=engine, policy=policy, period=period, limit=args.limit)
-    finally:
-        engine.dispose()
+    period = got.period
+    with got.database() as engine:
+        gaps = flows.knowledge_gaps(db=engine, policy=got.policy, period=period, limit=args.limit)
     if args.json:
         print(json.dumps(gaps.to_dict(), indent=2, ensure_ascii=False))
         return 0

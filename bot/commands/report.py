@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any
 
-from bot.domain.report import Breakdown, parse_period
+from bot.commands.inputs import read_inputs
+from bot.domain.report import Breakdown
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -37,29 +36,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     # The report's modules (and matplotlib) load only when a report is asked for: `baton --help` stays fast.
-    settings = import_module("bot.settings").Settings()
-    policy_mod = import_module("bot.policy")
     flows = import_module("bot.flows.report")
-    db_mod = import_module("storage.db")
-    try:
-        period = parse_period(args.since, datetime.now(UTC))
-    except ValueError as exc:
-        print(f"error: --since {exc}", file=sys.stderr)
+    got = read_inputs(args)
+    if got is None:
         return 2
-    try:
-        policy = policy_mod.load_policy(args.policy or settings.baton_policy or None)
-    except policy_mod.PolicyFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    url = args.db or settings.database_url
-    engine = db_mod.make_engine(url)
-    try:
-        db_mod.migrate(url)
+    period = got.period
+    with got.database() as engine:
         report = flows.build_report(
-            db=engine, policy=policy, period=period, by=Breakdown(args.by) if args.by else None
+            db=engine, policy=got.policy, period=period, by=Breakdown(args.by) if args.by else None
         )
-    finally:
-        engine.dispose()
     if args.chart:
         chart = import_module("bot.chart")
         with open(args.chart, "wb") as fh:
