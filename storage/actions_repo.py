@@ -60,9 +60,12 @@ def hand_off(
     chain_started_at: datetime,
     next_step_at: datetime | None,
     sla_note: str,
+    route: dict[str, Any] | None = None,
 ) -> bool:
     """Move the escalation to `to_team`, unclaimed, with its chain restarted there and no card yet (the new
-    team's card is posted next). Only while it is still as the agent saw it (status, claimer, team)."""
+    team's card is posted next). Only while it is still as the agent saw it (status, claimer, team).
+    The routing of the old team is over (its step moves on, so a late decision or offer changes nothing);
+    `route`: the new team's routing columns (bot/flows/offer.py opening), or None: straight to its channel."""
     return _won(
         session.execute(
             update(Escalation)
@@ -90,6 +93,10 @@ def hand_off(
                 after_hours_page_requested=False,
                 snoozed_until=None,
                 snoozed_by="",
+                route_step=Escalation.route_step + 1,
+                offered_to=[],
+                assigned_to="",
+                **(route or {"route_stage": "channel", "offer_until": None}),
                 **_changed(),
             )
         )
@@ -183,6 +190,18 @@ def due_snoozes(session: Session, now: datetime, limit: int = 200) -> list[Escal
             .limit(limit)
         )
     )
+
+
+def handed_off_by(session: Session, esc_id: int) -> set[str]:
+    """Everyone who handed this escalation to another team."""
+    return {
+        actor
+        for actor in session.exec(
+            select(TimelineEvent.actor).where(
+                TimelineEvent.escalation_id == esc_id, TimelineEvent.kind == str(TimelineKind.HANDED_OFF)
+            )
+        )
+    }
 
 
 CARD_EVENT_KINDS = (TimelineKind.HANDED_OFF, TimelineKind.NOTE_ADDED, TimelineKind.LINKED_THREAD)

@@ -94,7 +94,8 @@ class TimelineKind(StrEnum):
     # Routing to a person (bot/flows/offer.py)
     OFFERED = "offered"  # reserved for the account owner / previous handler until a time
     OFFER_SKIPPED = "offer_skipped"  # someone could not be offered it (away, at their cap...), and why
-    OFFER_DM = "offer_dm"  # the DM with the card and Claim reached them
+    OFFER_DM = "offer_dm"  # the DM with the card and Claim reached them (detail: channel, ts, step, team)
+    OFFER_DM_UPDATED = "offer_dm_updated"  # the offer is over and its DM says so (detail: ts, outcome, who)
     OFFER_EXPIRED = "offer_expired"  # nobody claimed within the reserved window
     ASSIGNED = "assigned"  # balanced assignment picked a member
     ROUTED_TO_TEAM = "routed_to_team"  # the team is asked (the chain starts), and why

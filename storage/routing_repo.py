@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from storage.models import CLAIMED, OPEN, Escalation
@@ -40,6 +40,23 @@ def open_load(session: Session, users: Sequence[str]) -> dict[str, int]:
     for user, n in assigned:
         load[user] += int(n)
     return load
+
+
+ASSIGN_LOCK_SPACE = 0x0BA7  # the first key of PostgreSQL advisory locks on a member's load
+
+
+def locked_load(session: Session, users: Sequence[str]) -> dict[str, int]:
+    """`open_load`, counted under a lock held until the caller's transaction ends, so that two
+    assignments at the same moment cannot both count a member under her cap. PostgreSQL: a transaction
+    advisory lock per member (taken in sorted order: no deadlock between two decisions); SQLite: a
+    writing session began IMMEDIATE (storage/db.py), so it holds the database's write lock already."""
+    if session.get_bind().dialect.name == "postgresql":
+        for user in sorted(set(users)):
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:space, hashtext(:user))"),
+                {"space": ASSIGN_LOCK_SPACE, "user": user},
+            )
+    return open_load(session, users)
 
 
 def advance_route(session: Session, esc_id: int, expected_step: int, **values: Any) -> bool:

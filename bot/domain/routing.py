@@ -293,16 +293,41 @@ def _skip(c: Candidate, why: str) -> Skip:
     return Skip(c.user, c.role, why)
 
 
-def choose_first_offer(candidates: Sequence[Candidate]) -> tuple[list[Candidate], list[Skip]]:
-    """Everyone of the first offer who is an active, present member gets it (first to claim wins)."""
+def limits(
+    config: RoutingConfig, user: str, team_hours: hours.TeamHours | None
+) -> tuple[int, hours.TeamHours | None]:
+    """A person's cap and hours: their own in `members`, else the team's `max_open` and hours."""
+    member = config.member(user)
+    cap = member.max_open if member is not None else config.max_open
+    own_hours = member.hours if member is not None and member.hours is not None else team_hours
+    return cap, own_hours
+
+
+def choose_first_offer(
+    candidates: Sequence[Candidate],
+    config: RoutingConfig = DEFAULT_ROUTING,
+    team_hours: hours.TeamHours | None = None,
+    now: datetime | None = None,
+) -> tuple[list[Candidate], list[Skip]]:
+    """Everyone of the first offer who is an active, present member, in their hours and under their cap,
+    gets it (first to claim wins). An owner or previous handler listed in `members` has that entry's cap
+    and hours (its own, else the team's); one who is not has the team's `max_open` and no hours check
+    (Baton does not know their hours: presence decides). `now` None: hours are not checked."""
     chosen, skipped = [], []
     for c in candidates:
+        cap, own_hours = limits(config, c.user, team_hours)
+        if config.member(c.user) is None:
+            own_hours = None
         if c.problem:
             skipped.append(_skip(c, c.problem))
         elif not c.found:
             skipped.append(_skip(c, "not an active member of the workspace"))
+        elif now is not None and own_hours is not None and not hours.is_open(own_hours, now):
+            skipped.append(_skip(c, "outside their hours"))
         elif not c.present:
             skipped.append(_skip(c, "away"))
+        elif c.open_claims >= cap:
+            skipped.append(_skip(c, f"at their cap ({c.open_claims} open, max {cap})"))
         else:
             chosen.append(c)
     return chosen, skipped
@@ -316,9 +341,7 @@ def choose_member(
     eligible: list[tuple[int, int, Candidate]] = []
     skipped = []
     for order, c in enumerate(candidates):
-        member = config.member(c.user)
-        cap = member.max_open if member is not None else config.max_open
-        own_hours = member.hours if member is not None and member.hours is not None else team_hours
+        cap, own_hours = limits(config, c.user, team_hours)
         if c.problem:
             skipped.append(_skip(c, c.problem))
         elif c.offered_first:
@@ -339,9 +362,12 @@ def choose_member(
 
 
 def plan_first_offer(
-    config: RoutingConfig, candidates: Sequence[Candidate], now: datetime
+    config: RoutingConfig,
+    candidates: Sequence[Candidate],
+    now: datetime,
+    team_hours: hours.TeamHours | None = None,
 ) -> tuple[Plan | None, list[Skip]]:
-    chosen, skipped = choose_first_offer(candidates)
+    chosen, skipped = choose_first_offer(candidates, config, team_hours, now)
     if not chosen:
         return None, skipped
     return Plan(RouteStage.OFFERED, tuple(chosen), now + config.offer_window, tuple(skipped)), skipped

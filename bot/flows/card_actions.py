@@ -13,7 +13,8 @@ from sqlmodel import Session
 from bot import card_modals
 from bot.deps import Deps
 from bot.domain import hours
-from bot.flows import action_effects, outbox, sla, sla_clock
+from bot.domain.model import Account
+from bot.flows import action_effects, offer, offer_dms, outbox, render, sla, sla_clock
 from bot.flows.claim import REFUSAL, ClickResult, is_internal, not_yours
 from bot.flows.outbox import EffectKind, unique
 from storage import actions_repo, repo
@@ -113,6 +114,7 @@ def hand_off(
         return ClickResult(False, problem)
     now = deps.clock.now()
     note = note.strip()[: card_modals.NOTE_MAX]
+    account = render.account_of(deps, esc_id)  # for the new team's routing (the owner), outside the transaction
     with session_scope(deps.db) as session:
         esc = session.get(Escalation, esc_id)
         if esc is None:
@@ -121,7 +123,7 @@ def hand_off(
             return ClickResult(True)  # this form was taken in already (a second submission of it)
         refusal = _changed_since(esc, seen) or _may_hand_off(esc, user)
         if not refusal:
-            refusal = _move(session, deps, esc, user, to_team, note, seen, now)
+            refusal = _move(session, deps, esc, user, to_team, note, seen, now, account)
         channel = esc.card_channel
     if refusal:
         action_effects.tell_user(deps, user, channel, "Not handed over: " + refusal)
@@ -163,12 +165,17 @@ def _move(
     note: str,
     seen: Mapping[str, Any],
     now: datetime,
+    account: Account,
 ) -> str:
-    """The hand-off itself, in the caller's transaction; returns a refusal when the escalation moved first."""
+    """The hand-off itself, in the caller's transaction; returns a refusal when the escalation moved first.
+    The new team's routing runs as for a new escalation (the owner, the previous handler unless it is the
+    person handing off, balanced assignment, then its channel), its chain held while someone is offered it."""
     assert esc.id is not None
     from_team, old_channel, old_ts, old_key = esc.team, esc.card_channel, esc.card_ts, esc.page_key
     paged = esc.paged_at is not None or bool(repo.outbox_items(session, esc.id, EffectKind.PAGE_PAGER, attempted=True))
     snapshot, start, next_at, sla_note, closed = _chain_for(deps, esc, to_team, now)
+    prefer = esc.prefer_agent if esc.prefer_agent != user else ""
+    routed = offer.opening(deps.policy, deps.policy.teams[to_team], account, prefer, now)
     moved = actions_repo.hand_off(
         session,
         esc.id,
@@ -178,8 +185,9 @@ def _move(
         to_team=to_team,
         chain=snapshot,
         chain_started_at=start,
-        next_step_at=next_at,
-        sla_note=sla_note,
+        next_step_at=None if routed else next_at,
+        sla_note="" if routed else sla_note,
+        route=routed or None,
     )
     if not moved:
         session.refresh(esc)
@@ -199,6 +207,9 @@ def _move(
         old_ts=old_ts,
     )
     key = unique()
+    offer_dms.queue_update(session, esc.id, now)  # the old team's offers are over
+    if routed:
+        outbox.enqueue(session, esc.id, EffectKind.ROUTE, now, key=str(esc.route_step), step=esc.route_step)
     outbox.enqueue(session, esc.id, EffectKind.POST_CARD, now, key=f"handoff:{key}")
     outbox.enqueue(
         session,

@@ -8,7 +8,7 @@ from bot import card_modals, metrics
 from bot.deps import Deps
 from bot.domain.handoff import HandoffState
 from bot.domain.report import Needed
-from bot.flows import action_effects, csat, durations, handoff, outbox, sla, sla_clock, sources
+from bot.flows import action_effects, csat, durations, handoff, offer_dms, outbox, sla, sla_clock, sources
 from bot.flows.outbox import EffectKind, unique
 from storage import feedback_repo, repo
 from storage.db import session_scope
@@ -67,6 +67,7 @@ def claim(deps: Deps, esc_id: int, user: str, user_team: str, *, seen_team: str 
         )
         sources.queue_change(session, esc, sources.Change.CLAIMED, now, user=user)
         sla.on_stop(session, deps, esc_id, now)
+        offer_dms.queue_update(session, esc_id, now)
     outbox.run_for(deps, esc_id)
     return ClickResult(True)
 

@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
 from bot.domain.model import Account, Decision, FiredTrigger
-from bot.flows import bugs, durations, handoff, offer, outbox, sla, sla_clock, sources, surge
+from bot.flows import bugs, durations, handoff, offer, offer_dms, outbox, sla, sla_clock, sources, surge
 from bot.flows.outbox import EffectKind
 from storage import repo
 from storage.models import OPEN, RESOLVED, Conversation, Escalation, TimelineKind
@@ -191,4 +191,5 @@ def claim_by_reply(session: Session, deps: Deps, esc: Escalation, user: str, now
     durations.record(deps, esc)
     outbox.enqueue(session, esc.id, EffectKind.UPDATE_CARD, now, key=outbox.unique())
     sla.on_stop(session, deps, esc.id, now)
+    offer_dms.queue_update(session, esc.id, now)
     return True

@@ -13,6 +13,7 @@ be made within `DECIDE_DEADLINE` (Slack unreachable) asks the team anyway: degra
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,11 +25,11 @@ from bot.deps import Deps
 from bot.domain import chain, routing
 from bot.domain.model import Account
 from bot.domain.routing import DECIDING, RESERVED, Candidate, OfferRole, Plan, RouteStage
-from bot.flows import outbox, render, sla, slack_post
+from bot.flows import offer_dms, outbox, render, sla, slack_post
 from bot.flows.oncall import slack_user_for_email
 from bot.flows.outbox import EffectKind, Handler, Job
 from bot.policy import Policy, Team
-from storage import repo, routing_repo
+from storage import actions_repo, repo, routing_repo
 from storage.db import read_scope, session_scope
 from storage.models import OPEN, Escalation, TimelineKind
 
@@ -117,7 +118,9 @@ def _first_offer_candidates(
             )
             unresolved = Candidate(account.owner or email, OfferRole.OWNER, problem=why)
     people = routing.first_offer_people(cfg, owner_id, prefer)
-    found = [_candidate(deps, user, role) for user, role in people]
+    with read_scope(deps.db) as session:
+        load = routing_repo.open_load(session, [user for user, _ in people])
+    found = [_candidate(deps, user, role, load.get(user, 0)) for user, role in people]
     return [unresolved, *found] if unresolved is not None else found
 
 
@@ -137,35 +140,75 @@ def _member_candidates(deps: Deps, cfg: routing.RoutingConfig, offered: set[str]
 # ---------------------------------------------------------------- deciding
 
 
-def _route(deps: Deps, job: Job) -> None:
-    """Decide who is offered the escalation now: the first offer, else balanced assignment, else the team."""
+@dataclass(frozen=True)
+class Decision:
+    """A routing decision made from what was read (Slack, the load), before it is applied."""
+
+    step: int
+    plan: Plan
+    members: tuple[Candidate, ...] = ()  # the members considered, for a recount under the lock
+    earlier: tuple[routing.Skip, ...] = ()  # skips of the first offer
+
+
+def decide(deps: Deps, job: Job) -> Decision | None:
+    """Who is offered the escalation now: the first offer, else balanced assignment, else the team
+    (None: nothing to decide any more). Reads Slack and the load; writes nothing."""
     step = int(job.payload.get("step", 0))
     with read_scope(deps.db) as session:
         esc = session.get(Escalation, job.esc_id)
         if esc is None or esc.status != OPEN or esc.route_step != step or esc.route_stage not in DECIDING:
-            return  # claimed, resolved, or the sweep moved on (the decision came too late)
+            return None  # claimed, resolved, or the sweep moved on (the decision came too late)
         stage, team_name, prefer = RouteStage(esc.route_stage), esc.team, esc.prefer_agent
         offered = {str(o.get("user", "")) for o in esc.offered_to}  # the first offer, now run out
+        if prefer and prefer in actions_repo.handed_off_by(session, job.esc_id):
+            prefer = ""  # who handed it to this team is not offered it back as its previous handler
     team = sla.find_team(deps.policy, team_name)
     cfg = team.routing
     now = deps.clock.now()
-    plan: Plan | None = None
     earlier: list[routing.Skip] = []
     if stage == RouteStage.DECIDING_OFFER:
         account = render.account_of(deps, job.esc_id)
         plan, earlier = routing.plan_first_offer(
-            cfg, _first_offer_candidates(deps, cfg, account, prefer), now
+            cfg, _first_offer_candidates(deps, cfg, account, prefer), now, team.hours
         )
-    if plan is None:
-        members = _member_candidates(deps, cfg, offered) if cfg.members else []
-        plan = routing.plan_assignment(cfg, members, team.hours, now, earlier)
+        if plan is not None:
+            return Decision(step, plan)
+    members = _member_candidates(deps, cfg, offered) if cfg.members else []
+    plan = routing.plan_assignment(cfg, members, team.hours, now, earlier)
+    return Decision(step, plan, tuple(members), tuple(earlier))
+
+
+def apply(deps: Deps, job: Job, decision: Decision) -> bool:
+    """Apply a decision, once (the conditional UPDATE on the routing step). An assignment is checked
+    again against the members' caps under a lock on their load (routing_repo.locked_load): two
+    escalations decided at the same moment for the same member cannot both take her last place; the
+    second is re-planned with the fresh counts (the next member, or the team)."""
+    now = deps.clock.now()
     with session_scope(deps.db) as session:
         esc = session.get(Escalation, job.esc_id)
-        if esc is not None and routing_repo.advance_route(
-            session, job.esc_id, step, **_values(deps, esc, plan, now)
-        ):
-            _record(session, job.esc_id, plan, step + 1, now, routing.channel_reason(plan, bool(cfg.members)))
+        if esc is None:
+            job.finish_in(session, now)
+            return False
+        plan = decision.plan
+        team = sla.find_team(deps.policy, esc.team)
+        if plan.stage == RouteStage.ASSIGNED:
+            fresh = routing_repo.locked_load(session, [c.user for c in decision.members])
+            members = [
+                c if c.offered_first else replace(c, open_claims=fresh.get(c.user, 0)) for c in decision.members
+            ]
+            plan = routing.plan_assignment(team.routing, members, team.hours, now, decision.earlier)
+        moved = routing_repo.advance_route(session, job.esc_id, decision.step, **_values(deps, esc, plan, now))
+        if moved:
+            reason = routing.channel_reason(plan, bool(team.routing.members))
+            _record(session, job.esc_id, plan, decision.step + 1, now, reason)
         job.finish_in(session, now)
+        return moved
+
+
+def _route(deps: Deps, job: Job) -> None:
+    decision = decide(deps, job)
+    if decision is not None:
+        apply(deps, job, decision)
 
 
 def _chain_start(deps: Deps, esc: Escalation, now: datetime) -> dict[str, Any]:
@@ -278,6 +321,7 @@ def run_due(deps: Deps, now: datetime) -> list[int]:
                     offered=offered,
                     until=until.isoformat() if until else None,
                 )
+                offer_dms.queue_update(session, esc.id, now)
             if values.get("route_stage") == RouteStage.DECIDING_ASSIGN:
                 outbox.enqueue(session, esc.id, EffectKind.ROUTE, now, key=str(step + 1), step=step + 1)
             elif stage in RESERVED:
@@ -341,6 +385,7 @@ def _offer_dm(deps: Deps, job: Job) -> None:
         if esc is None or esc.status != OPEN or esc.route_step != step:
             return  # claimed, or the offer ran out, before the DM could go
         view = render.card_view(session, deps, esc, account)
+        team = esc.team
     body = cards.build_offer_dm(view, role, until)
     # at most once across crashes: a retry looks for this item's marker in the DM first
     dm, ts = slack_post.post_dm_once(
@@ -349,7 +394,9 @@ def _offer_dm(deps: Deps, job: Job) -> None:
     now = deps.clock.now()
     with session_scope(deps.db) as session:
         job.finish_in(session, now)
-        repo.log(session, job.esc_id, now, TimelineKind.OFFER_DM, user=user, role=role, channel=dm, ts=ts)
+        repo.log(
+            session, job.esc_id, now, TimelineKind.OFFER_DM, user=user, role=role, channel=dm, ts=ts, step=step, team=team
+        )
 
 
 HANDLERS: dict[EffectKind, Handler] = {

@@ -73,6 +73,7 @@ class EffectKind(StrEnum):
     ROUTE = "route"  # decide who is offered the escalation first (bot/flows/offer.py)
     BUG_ISSUE = "bug_issue"  # link the account's open Linear bug, or create one (bot/flows/bugs.py)
     OFFER_DM = "offer_dm"  # the DM of an offer: the card with Claim, reserved until a time
+    OFFER_DM_UPDATE = "offer_dm_update"  # the offer is over: its DMs say who claimed it, or that it ran out
     SOURCE_UPDATE = "source_update"  # a handoff, claim, release or resolve told to the source (bot/flows/sources.py)
     SURGE_CARD = "surge_card"  # the surge card posted, or re-rendered as members join (bot/flows/surge.py)
     SURGE_PAGE = "surge_page"  # on-call paged once for the whole surge

@@ -17,6 +17,7 @@ PURE = [
     ROOT / "bot" / "mrkdwn.py",
     ROOT / "bot" / "card_summary.py",
     ROOT / "bot" / "transcript.py",
+    ROOT / "bot" / "offer_cards.py",
     *sorted((ROOT / "bot" / "customer_messages").rglob("*.py")),
 ]
 PURE_BOT_MODULES = (
@@ -26,6 +27,7 @@ PURE_BOT_MODULES = (
     "bot.mrkdwn",
     "bot.card_summary",
     "bot.transcript",
+    "bot.offer_cards",
 )
 ALLOWED_THIRD_PARTY = {"vaderSentiment", "rapidfuzz", "holidays", "numpy"}  # pure computation, no I/O
 HANDLER_FORBIDDEN = {"sqlmodel", "sqlalchemy", "storage", "httpx"}

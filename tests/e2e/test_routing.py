@@ -319,6 +319,7 @@ def test_restarts_in_the_middle_of_offer_windows_lose_and_double_nothing(w):
     restart_app(w)  # in the owner's window
     w.advance_to(T0 + timedelta(minutes=5, seconds=30))  # the new process steps the expired offer
     assert current(w, esc.id).route_stage == "assigned" and current(w, esc.id).assigned_to == ALICE
+    [first_dm] = dms(w, ALICE)
     restart_app(w)  # in Alice's window
     w.advance_to(T0 + timedelta(minutes=20))
     esc = current(w, esc.id)
@@ -328,9 +329,14 @@ def test_restarts_in_the_middle_of_offer_windows_lose_and_double_nothing(w):
     assert kinds.count("offered") == 1 and kinds.count("assigned") == 1
     assert kinds.count("offer_expired") == 2 and kinds.count("routed_to_team") == 1
     assert kinds.count("offer_dm") == 2 and len(reminders(w)) == 1
-    # The new process still takes a click on the old DM.
+    # The DM says the offer expired (its Claim is gone); the new process still takes a click on the DM
+    # as a client that has not refreshed it shows it.
     [dm] = dms(w, ALICE)
-    w.driver.click(ALICE, dm["ts"], w.slack.dm_channel(ALICE), Action.CLAIM.value)
+    assert "the offer expired" in dm["text"] and claim_buttons(dm) == []
+    stale = w.driver.block_actions_payload(
+        ALICE, dm["ts"], w.slack.dm_channel(ALICE) or "", Action.CLAIM.value, seen=first_dm
+    )
+    assert w.driver.post_form({"payload": json.dumps(stale)}).status_code == 200
     w.settle()
     assert current(w, esc.id).claimed_by == ALICE
 
