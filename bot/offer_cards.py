@@ -22,7 +22,7 @@ FALLBACK_LIMIT = 4000
 class OfferOutcome(StrEnum):
     CLAIMED = "claimed"  # someone claimed it (the person offered, or anyone else)
     EXPIRED = "expired"  # the reserved window ran out: it went on (the next person, or the team)
-    HANDED_OFF = "handed_off"  # handed to another team before anyone claimed it
+    HANDED_OFF = "handed_off"  # handed to another team (and nobody holds it now)
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def closed_text(state: DmState, *, user: str, account: str, at: datetime | None)
         who = "You" if state.who == user else user_ref(state.who)
         return f":raising_hand: *{name}*: {who} claimed it{when}. The offer to you is over."
     if state.outcome == OfferOutcome.HANDED_OFF:
-        return f":arrow_right: *{name}*: handed to team {escape(state.who)}{when}, before anyone claimed it. The offer to you is over."
+        return f":arrow_right: *{name}*: handed to team {escape(state.who)}{when}. The offer to you is over."
     return f":hourglass: *{name}*: the offer expired{when}, and it was sent to the team. Nothing for you to do."
 
 
