@@ -1,18 +1,15 @@
 """The card's other buttons (Take over, Hand to another team, Add note, Reopen, Snooze) and their forms.
 
-As in handlers/actions.py: `ack` answers Slack at once (a form's validation errors go back in it), the
-lazy part runs the flow from the stored request on the inbox's interactive lane.
+On the shared plumbing of handlers/interactive.py: `ack` answers Slack at once (a form's validation
+errors go back in it), the lazy part runs the flow from the stored request on the inbox's interactive lane.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_bolt import App
 
 from bot.card_modals import parse_handoff_metadata
 from bot.cards import (
@@ -31,36 +28,22 @@ from bot.cards import (
 )
 from bot.deps import Deps
 from bot.flows import card_actions, card_extras
-from bot.flows.claim import ClickResult
 from bot.logs import log_context
-from handlers.actions import NOT_ATTACHED, _ack, _escalation_id, _field, _tell, _who
-
-ModalFlow = Callable[[Deps, int, str, str], tuple[ClickResult, dict[str, Any] | None]]
-
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    return (view.get("state") or {}).get("values") or {}
-
-
-def _view_id(view: dict[str, Any]) -> int | None:
-    try:
-        return int(view.get("private_metadata", ""))
-    except (TypeError, ValueError):
-        return None
+from handlers.interactive import button, field, form, form_id, submission, values
 
 
 def _handoff_form(view: dict[str, Any]) -> tuple[dict[str, Any] | None, str, str]:
     """What the agent saw (the form's metadata), the team chosen and the note."""
-    values = _values(view)
-    picked = _field(values, HANDOFF_TEAM_BLOCK, HANDOFF_TEAM_ACTION).get("selected_option") or {}
+    found = values(view)
+    picked = field(found, HANDOFF_TEAM_BLOCK, HANDOFF_TEAM_ACTION).get("selected_option") or {}
     team = str(picked.get("value") or "") if isinstance(picked, dict) else ""
-    note = str(_field(values, HANDOFF_NOTE_BLOCK, HANDOFF_NOTE_ACTION).get("value") or "")
+    note = str(field(found, HANDOFF_NOTE_BLOCK, HANDOFF_NOTE_ACTION).get("value") or "")
     seen = parse_handoff_metadata(str(view.get("private_metadata", "")))
     return (dict(seen) if seen is not None else None), team, note
 
 
 def _snooze_until(view: dict[str, Any]) -> datetime | None:
-    raw = _field(_values(view), SNOOZE_UNTIL_BLOCK, SNOOZE_UNTIL_ACTION).get("selected_date_time")
+    raw = field(values(view), SNOOZE_UNTIL_BLOCK, SNOOZE_UNTIL_ACTION).get("selected_date_time")
     try:
         return datetime.fromtimestamp(int(str(raw)), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
@@ -68,57 +51,12 @@ def _snooze_until(view: dict[str, Any]) -> datetime | None:
 
 
 def register(app: App, deps: Deps) -> None:
-    def click(action: Action, flow: Callable[[Deps, int, str, str], ClickResult]) -> None:
-        def on_click(body: dict[str, Any], respond: Respond) -> None:
-            esc_id = _escalation_id(body)
-            user, team = _who(body)
-            if esc_id is None:
-                return _tell(respond, NOT_ATTACHED)
-            with log_context(escalation_id=esc_id):
-                result = flow(deps, esc_id, user, team)
-            if not result.ok:
-                _tell(respond, result.message)
+    button(app, deps, Action.TAKE_OVER, card_actions.take_over)
+    button(app, deps, Action.REOPEN, card_extras.reopen)
 
-        app.action(action.value)(ack=_ack, lazy=[on_click])
-
-    click(Action.TAKE_OVER, card_actions.take_over)
-    click(Action.REOPEN, card_extras.reopen)
-
-    def form(action: Action, flow: ModalFlow) -> None:
-        def on_click(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-            esc_id = _escalation_id(body)
-            user, team = _who(body)
-            if esc_id is None:
-                return _tell(respond, NOT_ATTACHED)
-            result, view = flow(deps, esc_id, user, team)
-            if view is None:
-                return _tell(respond, result.message)
-            try:
-                client.views_open(trigger_id=body["trigger_id"], view=view)
-            except SlackApiError as exc:  # a trigger_id lives 3 s: a replay after a crash finds it expired
-                _tell(respond, f"Could not open the form ({exc.response.get('error')}); click the button again.")
-
-        app.action(action.value)(ack=_ack, lazy=[on_click])
-
-    form(Action.HAND_OFF, card_actions.handoff_modal)
-    form(Action.ADD_NOTE, lambda d, e, _user, team: card_extras.note_modal(d, e, team))
-    form(Action.SNOOZE, lambda d, e, _user, team: card_extras.snooze_modal(d, e, team))
-
-    def submission(callback: str, errors: Callable[[dict[str, Any]], dict[str, str]], run: Callable[..., Any]) -> None:
-        def on_ack(ack: Ack, view: dict[str, Any]) -> None:
-            found = errors(view)
-            if found:
-                ack(response_action="errors", errors=found)
-            else:
-                ack()
-
-        def on_submit(body: dict[str, Any], view: dict[str, Any]) -> None:
-            if errors(view):
-                return  # answered with the errors already
-            user, team = _who(body)
-            run(view, user, team)
-
-        app.view(callback)(ack=on_ack, lazy=[on_submit])
+    form(app, deps, Action.HAND_OFF, card_actions.handoff_modal)
+    form(app, deps, Action.ADD_NOTE, lambda d, e, _user, team: card_extras.note_modal(d, e, team))
+    form(app, deps, Action.SNOOZE, lambda d, e, _user, team: card_extras.snooze_modal(d, e, team))
 
     def handoff_errors(view: dict[str, Any]) -> dict[str, str]:
         seen, team, note = _handoff_form(view)
@@ -137,36 +75,36 @@ def register(app: App, deps: Deps) -> None:
         with log_context(escalation_id=seen["e"]):
             card_actions.hand_off(deps, user, team, to_team, note, seen)
 
-    submission(HANDOFF_MODAL, handoff_errors, handoff_run)
+    submission(app, HANDOFF_MODAL, handoff_errors, handoff_run)
 
     def note_text(view: dict[str, Any]) -> str:
-        return str(_field(_values(view), NOTE_BLOCK, NOTE_ACTION).get("value") or "")
+        return str(field(values(view), NOTE_BLOCK, NOTE_ACTION).get("value") or "")
 
     def note_errors(view: dict[str, Any]) -> dict[str, str]:
-        if _view_id(view) is None:
+        if form_id(view) is None:
             return {NOTE_BLOCK: "This form lost its escalation; open it again."}
         if not note_text(view).strip():
             return {NOTE_BLOCK: "Write the note first."}
         return {}
 
     def note_run(view: dict[str, Any], user: str, team: str) -> None:
-        esc_id = _view_id(view)
+        esc_id = form_id(view)
         assert esc_id is not None
         with log_context(escalation_id=esc_id):
             card_extras.add_note(deps, esc_id, user, team, note_text(view), view_id=str(view.get("id", "")))
 
-    submission(NOTE_MODAL, note_errors, note_run)
+    submission(app, NOTE_MODAL, note_errors, note_run)
 
     def snooze_errors(view: dict[str, Any]) -> dict[str, str]:
-        if _view_id(view) is None:
+        if form_id(view) is None:
             return {SNOOZE_UNTIL_BLOCK: "This form lost its escalation; open it again."}
         problem = card_extras.snooze_problem(deps, _snooze_until(view))
         return {SNOOZE_UNTIL_BLOCK: problem} if problem else {}
 
     def snooze_run(view: dict[str, Any], user: str, team: str) -> None:
-        esc_id, until = _view_id(view), _snooze_until(view)
+        esc_id, until = form_id(view), _snooze_until(view)
         assert esc_id is not None and until is not None
         with log_context(escalation_id=esc_id):
             card_extras.snooze(deps, esc_id, user, team, until)
 
-    submission(SNOOZE_MODAL, snooze_errors, snooze_run)
+    submission(app, SNOOZE_MODAL, snooze_errors, snooze_run)
