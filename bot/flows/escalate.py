@@ -10,7 +10,7 @@ from bot import metrics
 from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
-from bot.domain.model import Account, Decision, FiredTrigger
+from bot.domain.model import Account, Decision
 from bot.flows import bugs, durations, handoff, offer, offer_dms, outbox, sla, sla_clock, sources, surge
 from bot.flows.outbox import EffectKind
 from storage import repo
@@ -117,20 +117,25 @@ def open_or_grow(
         active = repo.active_escalation(session, conv.id, lock=True)
         assert active is not None
     assert active.id is not None
-    _grow(session, deps, active, decision.triggers, now)
+    _grow(session, deps, active, decision, now)
     return active.id, False
 
 
-def _grow(
-    session: Session, deps: Deps, esc: Escalation, fired: tuple[FiredTrigger, ...], now: datetime
-) -> None:
+def _grow(session: Session, deps: Deps, esc: Escalation, decision: Decision, now: datetime) -> None:
+    """Add the decision's new reasons to the open escalation, and raise its urgency to the decision's.
+
+    The decision's urgency is the engine's word for the whole conversation: a queued escalation turns
+    immediate when a later message fires an immediate trigger, and also when a queued signal fires on
+    an account whose context raises the urgency (an at-risk account's problem report opened it queued,
+    then "you are not helping" comes in). A business context's own `urgency` on its FiredTrigger says
+    what it would do, not what was decided, so it is not read."""
     known = {t["id"] for t in esc.triggers}
-    new = [t for t in fired if t.id not in known]
+    new = [t for t in decision.triggers if t.id not in known]
     if not new:
         return
     assert esc.id is not None
     esc.triggers = [*esc.triggers, *(t.to_dict() for t in new)]
-    top = max((t.urgency for t in new), key=lambda u: URGENCY_RANK.get(u, 0))
+    top = decision.urgency or "queued"
     if URGENCY_RANK.get(top, 0) > URGENCY_RANK.get(esc.urgency, 0):
         esc.urgency = top
         repo.log(session, esc.id, now, TimelineKind.URGENCY_RAISED, urgency=top)
