@@ -19,10 +19,8 @@ import os
 import random
 import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from _common import machine  # noqa: I001  (bench/_common puts the repository on sys.path)
 from sqlalchemy import create_engine, text
@@ -32,13 +30,12 @@ from bot.sandbox.durability import (
     SECRET,
     BatonProcess,
     Tally,
-    TcpProxy,
     customer_channels,
     make_burst,
+    outage_run,
     policy_yaml,
     send,
     slack_world,
-    through_proxy,
     wait_until_settled,
 )
 from storage.db import normalise_url
@@ -91,35 +88,6 @@ def kill_run(database_url: str, events: int, kills: int, seed: int, settle: floa
     return result
 
 
-def outage_run(database_url: str, seconds: float, rate: float, settle: float) -> tuple[Tally, float]:
-    work = Path(tempfile.mkdtemp(prefix="bench-outage-"))
-    slack = slack_world(CHANNELS)
-    parts = urlsplit(database_url)
-    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
-    policy = work / "policy.yaml"
-    policy.write_text(policy_yaml(CHANNELS))
-    baton = BatonProcess(work, slack, through_proxy(database_url, proxy), policy).start()
-    driver = SlackDriver(baton.url, SECRET, slack)
-    burst = make_burst(driver, slack, CHANNELS, int(rate * (seconds + 10)))
-    try:
-        cut = threading.Timer(5.0, proxy.cut)
-        back = threading.Timer(5.0 + seconds, proxy.restore)
-        cut.start()
-        back.start()
-        send(driver, burst, burst.envelopes, rate=rate, threads=16)
-        cut.join()
-        back.join()
-        restored = time.monotonic()
-        result = wait_until_settled(database_url, slack, burst, CHANNELS, timeout=settle)
-        caught_up = time.monotonic() - restored
-    finally:
-        driver.close()
-        baton.stop()
-        proxy.close()
-        slack.stop()
-    return result, caught_up
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300)
@@ -155,7 +123,19 @@ def main() -> None:
         return
     url, schema = _pg_schema(pg)
     try:
-        t, caught_up = outage_run(url, args.outage, args.rate, args.settle)
+        work = Path(tempfile.mkdtemp(prefix="bench-outage-"))
+        run = outage_run(
+            work,
+            url,
+            CHANNELS,
+            seconds=args.outage,
+            rate=args.rate,
+            events=int(args.rate * (args.outage + 10)),
+            cut_after=5.0,
+            settle=args.settle,
+            threads=16,
+        )
+        t, caught_up = run.tally, run.caught_up
     finally:
         _drop(pg, schema)
     print(f"\nPostgreSQL unreachable for {args.outage:.0f} s at {args.rate:g} messages/s")

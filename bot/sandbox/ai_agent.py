@@ -13,13 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.sandbox.httpserver import LocalHTTPServer, Request, Response, json_response
+from bot.sandbox.httpserver import FailingStandIn, Request, Response, json_response
 
 
 class _ClockLike(Protocol):
@@ -34,30 +32,18 @@ class Received:
     status: int  # what the stand-in answered
 
 
-class AiAgentReceiver:
+class AiAgentReceiver(FailingStandIn):
     def __init__(self, secret: str, clock: _ClockLike, path: str = "/baton/handoff") -> None:
+        super().__init__()
         self.secret = secret
         self.clock = clock
         self.path = path
-        self._server = LocalHTTPServer(self._handle)
-        self._lock = threading.Lock()
-        self._failures: deque[int] = deque()
         self.received: list[Received] = []
-
-    def start(self) -> AiAgentReceiver:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
 
     @property
     def url(self) -> str:
+        """The webhook's URL (its path included)."""
         return self._server.url + self.path
-
-    def fail_next(self, status: int, count: int = 1) -> None:
-        with self._lock:
-            self._failures.extend([status] * count)
 
     def accepted(self) -> list[dict[str, Any]]:
         """Bodies of the deliveries answered 2xx, in order."""

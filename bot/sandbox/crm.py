@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from bot.sandbox.httpserver import LocalHTTPServer, Request, Response, json_response
+from bot.sandbox.httpserver import Request, Response, ServedStandIn, json_response
 from integrations.accounts import AccountSpec, CombinedAccountSource, parse_account_list
 from integrations.hubspot import HubSpotClient, HubSpotProperties
 from integrations.linear import OPERATION, LinearClient
@@ -51,29 +51,18 @@ class LoggedRequest:
     json: Any
 
 
-class _StandIn:
-    """Shared plumbing: server lifecycle, request log, injected failures and delay."""
+class _StandIn(ServedStandIn):
+    """Shared plumbing of the CRM stand-ins (the server's lifecycle is ServedStandIn's): request log,
+    injected failures and delay."""
 
     name = "stand-in"
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.RLock()
         self._fail: list[tuple[int, str | None, str]] = []
         self._delay = 0.0
         self.requests: list[LoggedRequest] = []
-        self._server = LocalHTTPServer(self._handle)
-
-    # lifecycle
-    def start(self) -> _StandIn:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    @property
-    def url(self) -> str:
-        return self._server.url
 
     # test controls
     def fail_next(self, count: int, status: int, *, retry_after: int | None = None, path: str = "") -> None:

@@ -1,6 +1,7 @@
 """Crash and outage harness: `baton serve` as a real process against the local Slack, bursts of signed
 events, kill -9, a TCP proxy that can cut PostgreSQL off, and the accounting of what was acked and
-what was recorded. tests/durability/ and bench/durability.py use it.
+what was recorded, and the outage run itself (`outage_run`). tests/durability/ and bench/durability.py
+use it.
 """
 
 from __future__ import annotations
@@ -347,3 +348,57 @@ def wait_until_settled(
         if settled or time.monotonic() > deadline:
             return t
         time.sleep(0.5)
+
+
+@dataclass(frozen=True)
+class Outage:
+    """What an outage run found (`outage_run`)."""
+
+    tally: Tally
+    caught_up: float  # seconds from the database's return until everything had landed (or the timeout)
+    spooled: int  # lines of Baton's log saying it spooled requests: the outage reached it
+    log_tail: str
+
+
+def outage_run(
+    workdir: Path,
+    database_url: str,
+    channels: list[str],
+    *,
+    seconds: float,
+    rate: float,
+    events: int,
+    cut_after: float,
+    settle: float,
+    threads: int = 8,
+) -> Outage:
+    """`baton serve` reaching PostgreSQL (`database_url`) through a TCP proxy that is cut `cut_after`
+    seconds into a burst of `events` escalating messages sent at `rate` per second, and restored
+    `seconds` later; then waits up to `settle` seconds for everything acked to land. Baton's log and
+    spool stay in `workdir`."""
+    slack = slack_world(channels)
+    parts = urlsplit(database_url)
+    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    policy = workdir / "policy.yaml"
+    policy.write_text(policy_yaml(channels))
+    baton = BatonProcess(workdir, slack, through_proxy(database_url, proxy), policy).start()
+    driver = SlackDriver(baton.url, SECRET, slack)
+    burst = make_burst(driver, slack, channels, events)
+    try:
+        cut = threading.Timer(cut_after, proxy.cut)
+        back = threading.Timer(cut_after + seconds, proxy.restore)
+        cut.start()
+        back.start()
+        send(driver, burst, burst.envelopes, rate=rate, threads=threads)
+        cut.join()
+        back.join()
+        restored = time.monotonic()
+        spooled = baton.log.read_text(errors="replace").count("spooling requests locally")
+        result = wait_until_settled(database_url, slack, burst, channels, timeout=settle)
+        caught_up = time.monotonic() - restored
+    finally:
+        driver.close()
+        baton.stop()
+        proxy.close()
+        slack.stop()
+    return Outage(result, caught_up, spooled, baton.tail())

@@ -14,12 +14,10 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
-from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sandbox.httpserver import LocalHTTPServer, Request, Response, json_response
+from bot.sandbox.httpserver import FailingStandIn, Request, Response, json_response
 
 INTERCOM_TOKEN = "intercom-sandbox-token"
 INTERCOM_SECRET = "intercom-client-secret"
@@ -30,27 +28,10 @@ ZENDESK_SECRET = "zendesk-webhook-secret"
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 
-class _StandIn:
+class _StandIn(FailingStandIn):
     def __init__(self) -> None:
-        self._server = LocalHTTPServer(self._handle)
-        self._lock = threading.Lock()
-        self._failures: deque[int] = deque()
+        super().__init__()
         self.requests: list[dict[str, Any]] = []
-
-    def start(self) -> _StandIn:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    def fail_next(self, status: int, count: int = 1) -> None:
-        with self._lock:
-            self._failures.extend([status] * count)
 
     def log(self) -> list[dict[str, Any]]:
         with self._lock:

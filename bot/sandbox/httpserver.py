@@ -7,6 +7,9 @@ the machine and tests can run in parallel.
     server = LocalHTTPServer(handle).start()
     server.url            # "http://127.0.0.1:PORT"
     server.stop()
+
+Stand-ins built as a class share `ServedStandIn` (start, stop, url around their `_handle`) and, when
+the next answers can be made to fail on demand, `FailingStandIn` (`fail_next(status, count)`).
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import contextlib
 import json
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -180,3 +184,39 @@ class LocalHTTPServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ServedStandIn:
+    """A stand-in served on loopback: `start`, `stop` and `url` around the subclass's `_handle`, and
+    `_lock` for its state (handlers run on the server's threads)."""
+
+    def __init__(self) -> None:
+        self._server = LocalHTTPServer(self._handle)
+        self._lock: threading.Lock | threading.RLock = threading.Lock()
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def _handle(self, req: Request) -> Response:
+        raise NotImplementedError
+
+
+class FailingStandIn(ServedStandIn):
+    """...whose next answers can be made to fail: `fail_next(503, count=2)` queues the statuses the
+    next requests get (the subclass pops `_failures` under `_lock` and answers in its service's way)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._failures: deque[int] = deque()
+
+    def fail_next(self, status: int, count: int = 1) -> None:
+        with self._lock:
+            self._failures.extend([status] * count)

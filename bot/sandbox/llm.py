@@ -10,12 +10,10 @@ transcript. It can answer slowly (`delay`), fail on demand (`fail_next`), or say
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import deque
 from typing import Any
 
-from bot.sandbox.httpserver import LocalHTTPServer, Request, Response, json_response
+from bot.sandbox.httpserver import FailingStandIn, Request, Response, json_response
 
 PATH = "/v1/chat/completions"
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
@@ -27,32 +25,16 @@ def _error(
     return json_response({"error": {"message": message, "type": kind, "param": None, "code": code}}, status)
 
 
-class LlmStandIn:
+class LlmStandIn(FailingStandIn):
+    """`url` is the base URL (the client adds /v1/chat/completions)."""
+
     def __init__(self, api_key: str = "", model: str = "sandbox-summarizer") -> None:
+        super().__init__()
         self.api_key = api_key
         self.model = model
         self.delay = 0.0  # seconds before answering (a slow model)
         self.reply: str | None = None  # message content to answer instead of the summary
-        self._server = LocalHTTPServer(self._handle)
-        self._lock = threading.Lock()
-        self._failures: deque[int] = deque()
         self.requests: list[dict[str, Any]] = []
-
-    def start(self) -> LlmStandIn:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    @property
-    def url(self) -> str:
-        """The base URL (the client adds /v1/chat/completions)."""
-        return self._server.url
-
-    def fail_next(self, status: int, count: int = 1) -> None:
-        with self._lock:
-            self._failures.extend([status] * count)
 
     @staticmethod
     def summary_for(transcript: str) -> dict[str, str]:
