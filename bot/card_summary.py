@@ -90,6 +90,22 @@ def billing_lines(charges: Sequence[Any], now: datetime | None = None, shown: in
     return [escape(charge_line(c, now)) for c in charges if isinstance(c, Mapping)][:shown]
 
 
+HELPDESK_NAMES = {"zendesk": "Zendesk", "freshdesk": "Freshdesk", "intercom": "Intercom"}
+
+
+def _safe_url(url: str) -> bool:
+    return url.startswith(("https://", "http://")) and len(url) <= 500 and not any(c in url for c in "<>| \n")
+
+
+def ticket_line(ticket: Mapping[str, Any]) -> str:
+    """"<url|Zendesk #1001>" for the card's Ticket field: the async handoff ticket, or the source's own."""
+    where = HELPDESK_NAMES.get(str(ticket.get("helpdesk", "")), str(ticket.get("helpdesk", "")).title())
+    label = escape(cut(f"{where} #{ticket.get('id', '')}", 150))
+    url = str(ticket.get("url") or "")
+    shown = f"<{url}|{label}>" if _safe_url(url) else label
+    return shown + (" (new)" if ticket.get("created") else " (the conversation's own)")
+
+
 def bug_line(bug: Mapping[str, Any]) -> str:
     """"<url|ENG-123 — title>" for the card's Bug field (the link only for an http(s) URL without
     mrkdwn control characters), and whether Baton created it or found it open on the account."""

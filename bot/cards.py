@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.card_summary import billing_lines, bug_line, sentiment_text, summary_block
+from bot.card_summary import billing_lines, bug_line, sentiment_text, summary_block, ticket_line
 from bot.domain.model import FiredTrigger
 from bot.domain.summary import Summary
 from bot.domain.trajectory import trajectory
@@ -405,6 +405,9 @@ def _account_fields(view: CardView) -> list[dict[str, Any]]:
     bug = view.extra.get("bug")
     if isinstance(bug, dict) and bug.get("identifier"):
         fields.append(_mrkdwn(cut(f"*Bug*\n{bug_line(bug)}", FIELD_LIMIT)))
+    ticket = view.extra.get("ticket")
+    if isinstance(ticket, dict) and ticket.get("id"):
+        fields.append(_mrkdwn(cut(f"*Ticket*\n{ticket_line(ticket)}", FIELD_LIMIT)))
     trend = trajectory(view.sentiments)
     if trend is not None:
         fields.append(_mrkdwn(cut(f"*Sentiment*\n{sentiment_text(trend)}", FIELD_LIMIT)))

@@ -59,6 +59,9 @@ class Deps:
     # ZendeskClient): how Baton answers customers who are not in Slack (bot/flows/sources.py).
     sources: dict[str, Any] = field(default_factory=dict)
     bug_tracker: Any = None  # integrations.linear_issues.LinearIssues; None: no bug issues (bot/flows/bugs.py)
+    # bot.domain.tickets.Helpdesk -> integrations.helpdesk_tickets.TicketDesk (ZendeskTickets,
+    # FreshdeskTickets): where async handoff tickets are made (bot/flows/tickets.py).
+    ticket_desks: dict[str, Any] = field(default_factory=dict)
     sweep_seconds: float = 15.0  # the scheduler's interval (the watchdog calls a step late after two)
     account_deadline: float = 1.5  # seconds for CRM/billing/bugs enrichment
     card_min_interval: float = 3.0  # coalesce SLA-state card updates (chat.update is Tier 3: ~50/min)

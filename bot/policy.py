@@ -31,6 +31,7 @@ from bot.domain.review import DEFAULT_REVIEW, ReviewConfig, parse_review
 from bot.domain.routing import DEFAULT_ROUTING, RoutingConfig, parse_routing
 from bot.domain.sla_targets import DEFAULT_SLA, SlaTargets, parse_sla
 from bot.domain.surge import DEFAULT_SURGE, SurgeConfig, parse_surge
+from bot.domain.tickets import TicketsConfig, parse_tickets
 
 TOP_LEVEL_KEYS = (
     "version",
@@ -85,6 +86,7 @@ class Team:
     sla: SlaTargets = DEFAULT_SLA
     routing: RoutingConfig = DEFAULT_ROUTING  # who gets the first offer (bot/domain/routing.py)
     bugs: BugsConfig | None = None  # Linear issues for bug reports (bot/domain/bugs.py); None: off
+    tickets: TicketsConfig | None = None  # async handoff tickets (bot/domain/tickets.py); None: off
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,7 @@ TEAM_KEYS = (
     "sla",
     "routing",
     "bugs",
+    "tickets",
 )
 
 
@@ -311,6 +314,7 @@ def _parse_teams(doc: Mapping[str, Any]) -> dict[str, Team]:
             sla=_team_sla(doc, body, path),
             routing=parse_routing(doc, name),
             bugs=parse_bugs(body.get("bugs"), (*path, "bugs"), categories=CATEGORIES),
+            tickets=_team_tickets(doc, body, path),
         )
     return teams
 
@@ -322,6 +326,17 @@ def _team_sla(doc: Mapping[str, Any], body: Mapping[str, Any], path: tuple[str |
     if isinstance(defaults, Mapping) and "sla" in defaults:
         return parse_sla(defaults["sla"], ("team_defaults", "sla"))
     return DEFAULT_SLA
+
+
+def _team_tickets(
+    doc: Mapping[str, Any], body: Mapping[str, Any], path: tuple[str | int, ...]
+) -> TicketsConfig | None:
+    if "tickets" in body:
+        return parse_tickets(body["tickets"], (*path, "tickets"))
+    defaults = doc.get("team_defaults")
+    if isinstance(defaults, Mapping) and "tickets" in defaults:
+        return parse_tickets(defaults["tickets"], ("team_defaults", "tickets"))
+    return None
 
 
 def _team_hours(doc: Mapping[str, Any], team: str) -> Any:

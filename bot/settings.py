@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     zendesk_token: SecretStr = Field(default=SecretStr(""), alias="BATON_ZENDESK_TOKEN")
     zendesk_webhook_secret: SecretStr = Field(default=SecretStr(""), alias="BATON_ZENDESK_WEBHOOK_SECRET")
     zendesk_groups: str = Field(default="", alias="BATON_ZENDESK_GROUPS")  # "billing=360001,default=360002"
+    intercom_app_id: str = Field(default="", alias="BATON_INTERCOM_APP_ID")  # the workspace id, for links
+    # Who a Slack user is in the helpdesk, for claim assignments: "U0ALICE=123,U0BOB=456" (else by email).
+    intercom_admins: str = Field(default="", alias="BATON_INTERCOM_ADMINS")
+    zendesk_agents: str = Field(default="", alias="BATON_ZENDESK_AGENTS")
+    # Freshdesk, for async handoff tickets (docs/integrations.md): https://{domain}.freshdesk.com
+    freshdesk_url: str = Field(default="", alias="BATON_FRESHDESK_URL")
+    freshdesk_api_key: SecretStr = Field(default=SecretStr(""), alias="BATON_FRESHDESK_API_KEY")
 
     # Account enrichment
     hubspot_token: SecretStr = SecretStr("")

@@ -15,6 +15,7 @@ from bot import helpdesk_webhooks, ingest_api, metrics
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps, Identity
+from bot.domain.tickets import Helpdesk
 from bot.flows import external
 from bot.flows.registry import EFFECTS
 from bot.inbox import Inbox, InboxConfig
@@ -26,6 +27,7 @@ from bot.spool import Spool
 from bot.web import make_wsgi, slack_routes
 from integrations.ai_agent import AiAgentWebhook
 from integrations.helpdesk import IntercomClient, ZendeskClient, parse_mapping
+from integrations.helpdesk_tickets import FreshdeskTickets, ZendeskTickets
 from integrations.linear_issues import LinearIssues
 from integrations.llm import LlmSummarizer
 from storage.db import make_engine, migrate
@@ -154,6 +156,7 @@ def sources_from_settings(settings: Settings) -> dict[str, Any]:
             admin_id=settings.intercom_admin_id,
             base_url=settings.intercom_api_url,
             teams=parse_mapping(settings.intercom_teams, what="BATON_INTERCOM_TEAMS"),
+            app_id=settings.intercom_app_id,
         )
     if settings.zendesk_token.get_secret_value():
         if not settings.zendesk_api_url or not settings.zendesk_email:
@@ -168,6 +171,26 @@ def sources_from_settings(settings: Settings) -> dict[str, Any]:
             token=settings.zendesk_token.get_secret_value(),
             groups={team: int(g) for team, g in groups.items()},
         )
+    return out
+
+
+def ticket_desks_from_settings(settings: Settings) -> dict[str, Any]:
+    """Where async handoff tickets can be made (bot/flows/tickets.py): Zendesk with the same
+    credentials as the webhooks' replies, Freshdesk with its own."""
+    http = httpx.Client(timeout=10.0)
+    out: dict[str, Any] = {}
+    if settings.zendesk_token.get_secret_value() and settings.zendesk_api_url and settings.zendesk_email:
+        out[Helpdesk.ZENDESK] = ZendeskTickets(
+            http,
+            base_url=settings.zendesk_api_url,
+            email=settings.zendesk_email,
+            token=settings.zendesk_token.get_secret_value(),
+        )
+    key = settings.freshdesk_api_key.get_secret_value()
+    if bool(key) != bool(settings.freshdesk_url):
+        raise ValueError("Freshdesk needs both BATON_FRESHDESK_URL and BATON_FRESHDESK_API_KEY")
+    if key:
+        out[Helpdesk.FRESHDESK] = FreshdeskTickets(http, base_url=settings.freshdesk_url, api_key=key)
     return out
 
 
@@ -208,6 +231,7 @@ def build(
         llm=llm_from_settings(settings),
         sources=sources_from_settings(settings),
         bug_tracker=bug_tracker if bug_tracker is not None else bug_tracker_from_settings(settings),
+        ticket_desks=ticket_desks_from_settings(settings),
         effects=EFFECTS,
     )
     app = create_app(deps)

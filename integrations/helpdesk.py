@@ -54,11 +54,18 @@ class IntercomClient:
         admin_id: str,
         base_url: str = "https://api.intercom.io",
         teams: dict[str, str] | None = None,
+        app_id: str = "",
         timeout: float = 10.0,
     ) -> None:
-        self._client, self._token, self.admin_id = client, token, admin_id
+        self._client, self._token, self.admin_id, self.app_id = client, token, admin_id, app_id
         self.teams = dict(teams or {})  # Baton team -> Intercom team id ("default" for the others)
         self.base_url, self._timeout = base_url.rstrip("/"), timeout
+
+    def agent_link(self, conversation_id: str) -> str:
+        """The conversation in Intercom's inbox ("" without the workspace's app id)."""
+        if not self.app_id:
+            return ""
+        return f"https://app.intercom.com/a/inbox/{self.app_id}/inbox/conversation/{conversation_id}"
 
     def _post(self, path: str, body: dict[str, Any]) -> Delivery:
         headers = {
@@ -112,6 +119,9 @@ class ZendeskClient:
         self._client, self._auth = client, httpx.BasicAuth(f"{email}/token", token)
         self.groups = dict(groups or {})  # Baton team -> Zendesk group id ("default" for the others)
         self.base_url, self._timeout = base_url.rstrip("/"), timeout
+
+    def agent_link(self, ticket_id: str) -> str:
+        return f"{self.base_url}/agent/tickets/{ticket_id}"
 
     def update(self, ticket_id: str, ticket: dict[str, Any]) -> Delivery:
         """PUT /api/v2/tickets/{id}.json with `{"ticket": ticket}`."""

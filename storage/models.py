@@ -73,6 +73,7 @@ class TimelineKind(StrEnum):
     AI_WEBHOOK_REFUSED = "ai_webhook_refused"
     AI_WEBHOOK_SKIPPED = "ai_webhook_skipped"
     BUG_LINKED = "bug_linked"  # an open Linear bug of the account linked (detail: identifier, url, created)
+    TICKET_LINKED = "ticket_linked"  # the async handoff ticket (detail: helpdesk, id, url, created)
     # What agents do on the card besides claiming (bot/flows/card_actions.py, docs/agent-actions.md):
     TAKEN_OVER = "taken_over"  # another member took a claimed escalation over (detail: from)
     PREVIOUS_CLAIMER_TOLD = "previous_claimer_told"  # the one taken over from got a DM
@@ -222,6 +223,8 @@ class Escalation(SQLModel, table=True):
     llm_summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # The Linear bug on the card (bot/flows/bugs.py): {id, identifier, title, url, created}.
     bug: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    # The async handoff ticket on the card (bot/flows/tickets.py): {helpdesk, id, url, created}.
+    ticket: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     prefer_agent: str = Field(default="", max_length=64)
     # What decided it: the customer's language (ISO 639-1, "und" when unknown) and the versions of the
     # judgment model and of the policy, so a report or a review can tell decisions of different builds apart.

@@ -11,7 +11,19 @@ from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.handoff import HandoffState
 from bot.domain.model import Account, Decision
-from bot.flows import bugs, durations, handoff, offer, offer_dms, outbox, sla, sla_clock, sources, surge
+from bot.flows import (
+    bugs,
+    durations,
+    handoff,
+    offer,
+    offer_dms,
+    outbox,
+    sla,
+    sla_clock,
+    sources,
+    surge,
+    tickets,
+)
 from bot.flows.outbox import EffectKind
 from storage import repo
 from storage.models import OPEN, RESOLVED, Conversation, Escalation, TimelineKind
@@ -94,6 +106,7 @@ def open_or_grow(
             handoff.queue_webhook(session, deps, inserted, HandoffState.HUMAN, now)
             sources.queue_change(session, inserted, sources.Change.HANDOFF, now)
             bugs.queue(session, deps, inserted, now)  # a bug report: link or create a Linear issue
+            tickets.queue(session, deps, inserted, now, after_hours=closed)  # the async handoff ticket
             offer.after_open(session, deps, inserted, now)  # owner / previous handler / assignment first
             if closed:
                 repo.log(session, inserted.id, now, TimelineKind.AFTER_HOURS, opening=chain_start.isoformat())

@@ -72,6 +72,7 @@ class EffectKind(StrEnum):
     SLA_WATCHDOG = "sla_watchdog"  # the watchdog's report of a breach to the managers' channel
     ROUTE = "route"  # decide who is offered the escalation first (bot/flows/offer.py)
     BUG_ISSUE = "bug_issue"  # link the account's open Linear bug, or create one (bot/flows/bugs.py)
+    HELPDESK_TICKET = "helpdesk_ticket"  # the async handoff ticket in Zendesk/Freshdesk (bot/flows/tickets.py)
     OFFER_DM = "offer_dm"  # the DM of an offer: the card with Claim, reserved until a time
     OFFER_DM_UPDATE = "offer_dm_update"  # the offer is over: its DMs say who claimed it, or that it ran out
     SOURCE_UPDATE = "source_update"  # a handoff, claim, release or resolve told to the source (bot/flows/sources.py)

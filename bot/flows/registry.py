@@ -22,6 +22,7 @@ from bot.flows import (
     source_adapters,
     summaries,
     surge,
+    tickets,
 )
 from bot.flows.outbox import EffectKind, Handler, check_registry
 
@@ -43,6 +44,7 @@ EFFECTS: Mapping[EffectKind, Handler] = MappingProxyType(
         **source_adapters.HANDLERS,
         **bugs.HANDLERS,
         **surge.HANDLERS,
+        **tickets.HANDLERS,
     }
 )
 check_registry(EFFECTS)

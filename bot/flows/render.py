@@ -76,7 +76,7 @@ def card_view(session: Session, deps: Deps, esc: Escalation, account: Account | 
         renewal_date=account.renewal_date.isoformat() if account.renewal_date else "",
         owner=account.owner,
         at_risk=account.at_risk,
-        extra={**account.extra, **({"bug": esc.bug} if esc.bug else {})},
+        extra={**account.extra, **({"bug": esc.bug} if esc.bug else {}), **({"ticket": esc.ticket} if esc.ticket else {})},
         missing=[str(m) for m in missing],
         sentiment=numeric[-1] if numeric else None,
         sentiments=numeric,

@@ -208,7 +208,7 @@ def _view(deps: Deps, job: Job, change: Change) -> tuple[Thread, ChangeView]:
         esc, conv = repo.escalation_with_conversation(session, job.esc_id)
         thread = thread_of(conv, job.esc_id)
         card = esc.card_channel, esc.card_ts
-        reasons = tuple(_reason(t) for t in esc.triggers[:5])
+        reasons = tuple(reason_line(t) for t in esc.triggers[:5])
         base = {
             "team": esc.team,
             "urgency": esc.urgency,
@@ -238,7 +238,8 @@ def _view(deps: Deps, job: Job, change: Change) -> tuple[Thread, ChangeView]:
     return thread, view
 
 
-def _reason(trigger: Mapping[str, Any]) -> str:
+def reason_line(trigger: Mapping[str, Any]) -> str:
+    """A fired trigger's label and its first quoted evidence, for a helpdesk note or ticket."""
     label = str(trigger.get("reason") or trigger.get("id") or "trigger")
     evidence = trigger.get("evidence") or []
     quote = ""

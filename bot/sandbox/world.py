@@ -23,12 +23,14 @@ from bot.policy import AccountEntry, Policy, load_policy
 from bot.sandbox.crm import CrmSandbox
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.helpdesks import (
+    FRESHDESK_KEY,
     INTERCOM_ADMIN,
     INTERCOM_SECRET,
     INTERCOM_TOKEN,
     ZENDESK_EMAIL,
     ZENDESK_SECRET,
     ZENDESK_TOKEN,
+    FreshdeskStandIn,
     IntercomStandIn,
     ZendeskStandIn,
 )
@@ -102,6 +104,7 @@ class World:
         self.helpdesk_log = helpdesk_log
         self.intercom: IntercomStandIn | None = IntercomStandIn() if helpdesks or helpdesk_log else None
         self.zendesk: ZendeskStandIn | None = ZendeskStandIn() if helpdesks or helpdesk_log else None
+        self.freshdesk: FreshdeskStandIn | None = FreshdeskStandIn() if helpdesks or helpdesk_log else None
         self.clock = clock
         self.pager_log = pager_log
         self._tmp = tempfile.TemporaryDirectory(prefix="baton-world-")  # the database file, the spool
@@ -215,7 +218,7 @@ class World:
             self.runtime.close()
         if self.crm is not None:
             self.crm.stop()
-        for standin in (self.pagerduty, self.opsgenie, self.intercom, self.zendesk):
+        for standin in (self.pagerduty, self.opsgenie, self.intercom, self.zendesk, self.freshdesk):
             if standin is not None:
                 standin.stop()
         self.slack.stop()
@@ -310,10 +313,14 @@ class World:
 
     def _start_helpdesks(self) -> dict[str, Any]:
         """Intercom and Zendesk stand-ins; each policy team maps to an Intercom team and a Zendesk group."""
-        if self.intercom is None or self.zendesk is None:
+        if self.intercom is None or self.zendesk is None or self.freshdesk is None:
             return {}
         self.intercom.start()
         self.zendesk.start()
+        self.freshdesk.start()
+        for agent in self._agents:  # the same people in the helpdesks, found by their email
+            self.intercom.add_admin(f"ic-{agent.id}", agent.name, agent.address)
+            self.zendesk.add_agent(agent.address, 90000 + len(self.zendesk.agents))
         names = sorted(self.policy.teams)
         return {
             "BATON_INTERCOM_TOKEN": SecretStr(INTERCOM_TOKEN),
@@ -326,12 +333,16 @@ class World:
             "BATON_ZENDESK_TOKEN": SecretStr(ZENDESK_TOKEN),
             "BATON_ZENDESK_WEBHOOK_SECRET": SecretStr(ZENDESK_SECRET),
             "BATON_ZENDESK_GROUPS": ",".join(f"{n}={360000 + i}" for i, n in enumerate(names, start=1)),
+            "BATON_INTERCOM_APP_ID": "sandbox-app",
+            "BATON_FRESHDESK_URL": self.freshdesk.url,
+            "BATON_FRESHDESK_API_KEY": SecretStr(FRESHDESK_KEY),
         }
 
     def write_helpdesk_log(self) -> None:
         """Every request Baton sent to Intercom and Zendesk, one JSON object per line (`--helpdesk-log`)."""
         if self.helpdesk_log and self.intercom is not None and self.zendesk is not None:
-            write_helpdesk_requests(str(self.helpdesk_log), self.intercom, self.zendesk)
+            more = (self.freshdesk,) if self.freshdesk is not None else ()
+            write_helpdesk_requests(str(self.helpdesk_log), self.intercom, self.zendesk, *more)
 
     def _first_agent(self, team: str) -> AgentSpec | None:
         return next((a for a in self._agents if team in a.teams), None)
