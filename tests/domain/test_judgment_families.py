@@ -122,6 +122,8 @@ ESCALATE: dict[str, list[str]] = {
         "turns-frustration_over_turns-014",  # nl
         "v2-conversations-frustration_over_turns-001",  # de
         "v2-conversations-frustration_over_turns-007",
+        "v2-conversations-frustration_over_turns-002",  # es: no ha servido, nada de lo que me decís funciona
+        "v2-conversations-frustration_over_turns-006",  # nl: lukt het niet, zelfde probleem
     ],
     "repeated_question": [
         "turns-repeated_question-001",
@@ -130,6 +132,8 @@ ESCALATE: dict[str, list[str]] = {
         "turns-repeated_question-008",  # de
         "turns-repeated_question-014",  # the same words, shouted
         "v2-conversations-repeated_question-003",  # fr
+        "turns-repeated_question-010",  # pt: pergunto de novo
+        "v3-conversations-repeated_question-001",  # no shared word between two askings: "or not"
     ],
     "business_context": [
         "turns-business_context-001",  # enterprise, $80k MRR: our admins are locked out
@@ -139,6 +143,8 @@ ESCALATE: dict[str, list[str]] = {
         "turns-business_context-009",  # at risk
         "turns-business_context-015",  # es
         "v2-conversations-business_context-001",
+        "turns-business_context-021",  # nl: onze beheerders kunnen niet meer inloggen sinds de update
+        "v3-conversations-business_context-005",  # at risk: notifications delayed by an hour today
     ],
 }
 LEAVE_ALONE: dict[str, list[str]] = {
@@ -213,6 +219,7 @@ LEAVE_ALONE: dict[str, list[str]] = {
         "tricky-tricky_routine-089",  # de
         "v2-conversations-tricky_routine-005",  # "my bad. makes sense now"
         "tricky-tricky_routine-054",  # I hate Mondays lol
+        "v2-conversations-routine-011",  # fr: "Super, c'est fait." scores frustration 0.7: a closing
     ],
     "repeated_question": [
         "tricky-tricky_routine-091",  # export contacts / deals / tasks

@@ -9,7 +9,6 @@ as reasons next to a signal. See docs/policy-triggers.md.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from bot.domain.triggers.detectors import REGISTRY, ConversationView, MessageInp
 from bot.domain.triggers.detectors.base import head as _head
 from bot.domain.triggers.detectors.base import to_utc
 from bot.domain.triggers.matching import unquoted
+from bot.domain.triggers.resolved import says_resolved
 from bot.domain.triggers.sentiment import compound
 from bot.domain.triggers.spec import DetectorKind, TriggerSpec
 from bot.domain.triggers.terms import content_terms
@@ -46,12 +46,6 @@ CATEGORY_PRIORITY: tuple[str, ...] = (
     "general",
 )
 _URGENCY_RANK = {"immediate": 0, "queued": 1}
-_RESOLVED = re.compile(
-    r"(?<!not )(?<!no )\b(?:that|it|this) (?:worked|works|fixed it|solved it|did it|did the trick|helped)\b"
-    r"|\b(?:problem|issue) (?:is )?(?:solved|resolved|fixed)\b|(?<!not )\b(?:working|works) now\b"
-    r"|\ball (?:good|sorted|set)\b|^(?:ok |okay |great |perfect |awesome |cool )?(?:thanks|thank you)(?: so much| a lot)?(?: !| .)*$"
-    r"|\b(?:got it|perfect|great|awesome|brilliant) (?:,? )?(?:thanks|thank you)\b"
-)
 
 
 def _clip(text: str) -> str:
@@ -59,26 +53,6 @@ def _clip(text: str) -> str:
         return text
     half = MAX_ANALYSED_CHARS // 2
     return text[:half] + " . " + text[-half:]
-
-
-_RESOLUTION_WORDS = frozenset(
-    [
-        "worked",
-        "works",
-        "fixed",
-        "solved",
-        "resolved",
-        "sorted",
-        "thanks",
-        "thank",
-        "helped",
-        "trick",
-        "good",
-        "set",
-        "now",
-        "did",
-    ]
-)
 
 
 def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
@@ -125,7 +99,7 @@ def analyse(message: Message, config: EngineConfig) -> MessageAnalysis:
         fingerprint=fp,
         words=content_words,
         terms=content_terms(visible, language),
-        resolved=not _RESOLUTION_WORDS.isdisjoint(norm.words) and bool(_RESOLVED.search(norm.text)),
+        resolved=says_resolved(norm.text, norm.words, visible),
         head=_head(raw),
         **model,
     )

@@ -29,23 +29,38 @@ _FAILED = re.compile(
     r"|already tried|tried (?:that|this|it|everything) already"
     r"|(?:not|never) (?:fixed|solved|resolved)"
     r"|doesn'?t (?:work|help) either"
+    r"|(?:made|makes) no difference|did(?:n'?t| not) make (?:a|any) difference|did(?:n'?t| not) do anything"
+    r"|(?:does|did)(?:n'?t| not) seem to (?:help|work|fix)|tried (?:it )?(?:again|twice|three times|several times|\d+ times)"
+    r"|(?:same|identical) (?:thing|result|problem|error) (?:again|here)|didn'?t change anything"
     # Spanish
     r"|no (?:me )?(?:ha )?(?:ayud[oó]|funcion[oó]|sirvi[oó]|resolvi[oó]|funciona|sirve)"
     r"|sigue (?:sin|igual|fallando|dando)|ya (?:lo )?(?:prob[eé]|intent[eé]|hice)"
+    r"|no (?:me )?ha (?:servido|funcionado|ayudado|resuelto|cambiado)|nada de lo que|lo hice y nada|y nada\b"
+    r"|tampoco (?:funciona|funcion[oó]|sirve|sirvi[oó])|no cambi[aó] nada|(?:el )?mismo (?:error|problema)"
     # German
     r"|(?:hat|hilft|half) (?:nicht|nichts|leider nicht)|funktioniert (?:immer noch|weiterhin|trotzdem) nicht"
     r"|immer noch (?:nicht|kaputt|das gleiche|derselbe|dasselbe)|schon (?:probiert|versucht|gemacht)"
+    r"|schon mehrfach|mehrfach (?:gemacht|probiert|versucht)|bringt nichts|(?:hat )?nichts gebracht|ohne erfolg"
+    r"|nichts (?:geändert|passiert)|klappt (?:immer noch |trotzdem |leider )?nicht|(?:gleiche|gleicher|gleiches|selbe) (?:fehler|problem)"
     # French
     r"|(?:ça|ca|cela) (?:ne )?(?:marche|fonctionne|aide) (?:toujours )?pas"
     r"|n'a (?:pas|rien) (?:aidé|aide|marché|marche|fonctionné|changé|résolu)"
-    r"|toujours (?:pas|le même|la même)|déjà (?:essayé|fait)"
+    r"|toujours (?:pas|le même|la même|rien)|déjà (?:essayé|fait)"
+    r"|(?:ça|ca|cela) n'a rien changé|rien n'a changé|sans succès|(?:même|meme) (?:erreur|problème|chose)"
+    r"|(?:fait|essayé|essayée|réinstallée?|redémarré)\W+rien\b|j'ai (?:déjà )?(?:tout )?essayé"
     # Portuguese
     r"|não (?:ajudou|funcionou|resolveu|adiantou)|continua (?:sem|igual|com o mesmo)|já (?:tentei|fiz)"
+    r"|não (?:mudou nada|deu certo)|também não (?:funcionou|funciona|resolveu|adiantou)|e nada\b|nada mudou"
+    r"|tentei (?:várias vezes|de novo|novamente|tudo)|(?:o )?mesmo (?:erro|problema)"
     # Italian
     r"|non (?:ha )?(?:aiutato|funzionato|risolto)|ancora (?:non|lo stesso|la stessa)|(?:ho )?già (?:provato|fatto)"
+    r"|non (?:è )?cambiato (?:nulla|niente)|niente da fare|ancora niente|(?:stesso|stessa) (?:errore|problema)"
+    r"|non funziona ancora|anche (?:così|questo|questa) non|continua a (?:non|dare)"
     # Dutch
     r"|(?:helpt|hielp|werkt|werkte) (?:nog steeds |nog altijd )?niet|nog steeds (?:niet|kapot|hetzelfde)"
     r"|al (?:geprobeerd|gedaan)"
+    r"|lukt (?:het )?(?:nog steeds |nog altijd |ook )?niet|(?:zelfde|hetzelfde) (?:probleem|fout|foutmelding)"
+    r"|schiet (?:echt )?niet op|geen verschil|niets veranderd|heeft niet geholpen|werkt ook niet"
     r")",
     re.IGNORECASE,
 )

@@ -3,6 +3,8 @@
 Fires when, over the last `window` scored customer turns (at least `min_turns`), the mean
 probability reaches `mean`, or it rose by at least `rise` to a last turn of at least `rising_to`.
 Each message alone may stay under the `frustration` label's own threshold: this reads the trend.
+A turn where the customer says the problem is solved (resolved.py, seven languages) counts as no
+frustration, and when it is the latest turn nothing fires.
 Bounded: only the last `window` turns are read.
 """
 
@@ -39,7 +41,10 @@ class FrustrationTrend(Detector):
         window.reverse()
         if len(window) < spec.param("min_turns", segment):
             return None
-        probs = [a.score(LABEL) for _, a in window]
+        if window[-1][1].resolved:
+            return None  # "thanks, that worked" / "c'est fait": whatever else it scores, it is a closing
+        # a closing turn earlier in the window is no frustration either ("Super, c'est fait." scores 0.7)
+        probs = [0.0 if a.resolved else a.score(LABEL) for _, a in window]
         mean = sum(probs) / len(probs)
         trail = " → ".join(f"{p:.2f}" for p in probs)
         last_m, last_a = max(window, key=lambda t: t[1].score(LABEL))
