@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import import_module
 from typing import Any
-
-import snowballstemmer
 
 from bot.domain.triggers.stopwords import STOPWORDS
 
@@ -45,7 +44,9 @@ _MAX_CHARS = 4_000
 
 @lru_cache(maxsize=len(_ALGORITHMS))
 def _stemmer(language: str) -> Any:
-    return snowballstemmer.stemmer(_ALGORITHMS.get(language, "english"))
+    # Loaded on the first message, not at import: the package imports all its 36 stemmers (~10 ms),
+    # which `baton --help` and `baton check` need not pay (as the model's weights, bot/domain/nlu).
+    return import_module("snowballstemmer").stemmer(_ALGORITHMS.get(language, "english"))
 
 
 @lru_cache(maxsize=50_000)
