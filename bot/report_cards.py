@@ -61,6 +61,10 @@ def headline_lines(f: Figures, prev: Figures | None = None) -> list[str]:
         f"*Pickup in business hours* {_q(f.pickup_business)}",
         f"*SLA attainment* {_pct(f.sla)} ({f.sla.num} of {f.sla.den} within the pickup target)"
         + ch(f.sla, p.sla if p else None, False),
+        f"*SLA breaches* pickup {f.breached_pickup.num} ({_pct(f.breached_pickup)} of {f.breached_pickup.den}"
+        f" escalations) · next reply {f.breached_next_reply.num} ({_pct(f.breached_next_reply)} of"
+        f" {f.breached_next_reply.den} claimed)"
+        + ch(f.breached_pickup, p.breached_pickup if p else None, True),
         f"*Handle time* {_q(f.handle, p.handle if p else None)}",
         f"*CSAT* {csat} (response rate {_pct(f.csat_responses)}: {f.csat_responses.num} of {f.csat_responses.den} surveys answered)",
         f"*Abandoned* {_pct(f.abandoned)} ({f.abandoned.num} of {f.abandoned.den} never picked up)"

@@ -179,6 +179,8 @@ REPORT_COLUMNS = (
     "csat",
     "csat_asked_at",
     "high_value",
+    "pickup_breaches",
+    "next_reply_breaches",
 )
 
 
@@ -297,6 +299,10 @@ class Escalation(SQLModel, table=True):
     sla_check_at: datetime | None = _utc(index=True)
     breached_at: datetime | None = _utc(index=True)
     breached_by: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    # Every breach counted per target, for the reports (a release can breach pickup again; each customer
+    # message after a human reply starts a next-reply target of its own).
+    pickup_breaches: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    next_reply_breaches: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_human_reply_at: datetime | None = _utc()
     # The dead zone: the customer's next keep-alive while unclaimed, and the next repeat of the chain's
     # last step (with a note to the manager) once the chain has run out.

@@ -78,10 +78,11 @@ def _range(stmt: TextClause) -> TextClause:
 
 @dataclass(frozen=True)
 class SlaSql:
-    """The pickup targets as plain data, for a CASE expression: per (team, urgency) seconds, else per
-    urgency, else `other`; per team whether business hours count, else `business`."""
+    """The pickup targets as plain data, for a CASE expression: per (team, urgency, segment) seconds
+    (segment "": any; the segments' own come first), else per urgency, else `other`; per team whether
+    business hours count, else `business`."""
 
-    targets: Sequence[tuple[str, str, float]]
+    targets: Sequence[tuple[str, str, str, float]]
     default: Mapping[str, float]
     other: float
     business_teams: Mapping[str, bool]
@@ -90,9 +91,13 @@ class SlaSql:
 
 def _sla_met_sql(sla: SlaSql, params: dict[str, Any]) -> str:
     target = ["CASE"]
-    for i, (team, urgency, seconds) in enumerate(sla.targets):
+    for i, (team, urgency, tier, seconds) in enumerate(sla.targets):
         params.update({f"st{i}": team, f"su{i}": urgency, f"ss{i}": seconds})
-        target.append(f" WHEN team = :st{i} AND urgency = :su{i} THEN :ss{i}")
+        segment = ""
+        if tier:
+            params[f"sg{i}"] = tier
+            segment = f" AND tier = :sg{i}"
+        target.append(f" WHEN team = :st{i} AND urgency = :su{i}{segment} THEN :ss{i}")
     for i, (urgency, seconds) in enumerate(sla.default.items()):
         params.update({f"du{i}": urgency, f"ds{i}": seconds})
         target.append(f" WHEN urgency = :du{i} THEN :ds{i}")
@@ -130,6 +135,8 @@ TALLY_FIELDS = (
     "csat_sum",
     "csat_n",
     "csat_asked",
+    "pickup_breached",
+    "next_reply_breached",
     "stale",
 )
 
@@ -155,6 +162,8 @@ def tallies(
         " sum(CASE WHEN needed IN ('yes', 'partly') THEN 1 ELSE 0 END),"
         f" count(claimed_at), sum({met}), coalesce(sum(csat), 0), count(csat),"
         " sum(CASE WHEN csat_asked_at IS NOT NULL OR csat IS NOT NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN pickup_breaches > 0 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN next_reply_breaches > 0 AND claimed_at IS NOT NULL THEN 1 ELSE 0 END),"
         f" sum(CASE WHEN {_STALE} THEN 1 ELSE 0 END)"
         f"{_RANGE}{group_by}"
     )
@@ -222,13 +231,14 @@ def _sqlite_time(at: datetime) -> str:
 def unclaimed(
     session: Session, start: datetime, end: datetime, *, by: str | None, detail: bool = True
 ) -> list[tuple[Any, ...]]:
-    """(key, trigger, day, team, urgency, opened epoch, resolved?) of the period's unclaimed escalations."""
+    """(key, trigger, day, team, urgency, opened epoch, resolved?, segment) of the period's unclaimed
+    escalations."""
     conn = session.connection()
     dialect = _dialect(conn)
     keys, _ = _groups(dialect, by, detail)
     stmt = text(
         f"SELECT {keys}, team, urgency,"
-        f" {_EPOCH[dialect].format(c='opened_at')}, resolved_at IS NOT NULL{_RANGE} AND claimed_at IS NULL"
+        f" {_EPOCH[dialect].format(c='opened_at')}, resolved_at IS NOT NULL, tier{_RANGE} AND claimed_at IS NULL"
     )
     return list(conn.execute(_range(stmt), {"start": start, "end": end}).all())
 
@@ -266,7 +276,8 @@ def _rows_sql(dialect: str) -> TextClause:
     return _range(
         text(
             f"SELECT id, {opened}, team, tier, category, language, urgency, primary_trigger, {first},"
-            f" {claimed}, {resolved}, needed, tte_s, pickup_s, pickup_business_s, handle_s, csat{_RANGE}"
+            f" {claimed}, {resolved}, needed, tte_s, pickup_s, pickup_business_s, handle_s, csat,"
+            f" pickup_breaches, next_reply_breaches{_RANGE}"
             " ORDER BY opened_at"
         )
     )
@@ -281,7 +292,8 @@ _WATCHED = _range(
 def escalation_rows(session: Session, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
     """The reference's rows: escalations opened in [start, end), oldest first: (id, opened, team, tier,
     category, language, urgency, trigger, first_customer, claimed, resolved, needed, tte_s, pickup_s,
-    pickup_business_s, handle_s, csat), times in epoch seconds or None."""
+    pickup_business_s, handle_s, csat, pickup_breaches, next_reply_breaches), times in epoch seconds or
+    None."""
     conn = session.connection()
     stmt = _ROWS[_dialect(conn)]
     return [tuple(r) for r in conn.execute(stmt, {"start": start, "end": end})]

@@ -235,13 +235,16 @@ class EscalationRow:
     pickup_s: float | None = None
     pickup_business_s: float | None = None
     handle_s: float | None = None
+    pickup_breaches: int = 0  # how often each SLA target was breached (counted when it happened)
+    next_reply_breaches: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Targets:
-    """Pickup targets per (team, urgency), in seconds, and whether they count business hours."""
+    """Pickup targets per (team, urgency, segment), in seconds (a segment's own target where the policy
+    sets one: `sla.segments`), and whether they count business hours."""
 
-    pickup: Callable[[str, str], float]
+    pickup: Callable[[str, str, str], float]
     hours: Callable[[str], TeamHours | None]
     business: Callable[[str], bool]
 
@@ -262,6 +265,10 @@ class Figures:
     csat_responses: Ratio  # surveys answered / resolved escalations
     abandoned: Ratio
     per_day: tuple[tuple[str, int, float | None], ...] = ()  # (YYYY-MM-DD, escalations, pickup p90 s)
+    # SLA breaches as recorded when they happened: escalations that breached the pickup target / all
+    # escalations, and that breached a next-reply target / claimed escalations.
+    breached_pickup: Ratio = Ratio(0, 0)
+    breached_next_reply: Ratio = Ratio(0, 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -274,6 +281,10 @@ class Figures:
             "pickup_s": self.pickup.to_dict(),
             "pickup_business_s": self.pickup_business.to_dict(),
             "sla_attainment": self.sla.to_dict(),
+            "sla_breaches": {
+                "pickup": self.breached_pickup.to_dict(),
+                "next_reply": self.breached_next_reply.to_dict(),
+            },
             "handle_time_s": self.handle.to_dict(),
             "csat": {"average": self.csat_avg, "responses": self.csat_responses.to_dict()},
             "abandonment": self.abandoned.to_dict(),
@@ -310,7 +321,8 @@ def compute(
     pickup: list[float] = []
     pickup_b: list[float] = []
     handle: list[float] = []
-    sla_due = sla_met = abandoned = resolved = answered = needed = 0
+    sla_due = sla_met = abandoned = resolved = answered = needed = claimed = 0
+    breached_pickup = breached_reply = 0
     scores: list[int] = []
     for r in rows:
         if r.tte_s is not None:
@@ -318,9 +330,12 @@ def compute(
                 tte.append(r.tte_s)
         elif r.first_customer is not None and r.first_customer <= r.opened:
             tte.append(r.opened - r.first_customer)
-        target = targets.pickup(r.team, r.urgency)
+        target = targets.pickup(r.team, r.urgency, r.tier)
         business = targets.business(r.team)
+        breached_pickup += r.pickup_breaches > 0
         if r.claimed is not None:
+            claimed += 1
+            breached_reply += r.next_reply_breaches > 0
             wall = r.pickup_s if r.pickup_s is not None else r.claimed - r.opened
             in_hours = (
                 r.pickup_business_s if r.pickup_business_s is not None else biz(r.team, r.opened, r.claimed)
@@ -356,6 +371,8 @@ def compute(
         csat_responses=Ratio(len(scores), resolved),
         abandoned=Ratio(abandoned, len(rows)),
         per_day=_per_day(rows, period) if daily else (),
+        breached_pickup=Ratio(breached_pickup, len(rows)),
+        breached_next_reply=Ratio(breached_reply, claimed),
     )
 
 

@@ -74,6 +74,8 @@ class Tally:
     csat_sum: int = 0
     csat_n: int = 0
     csat_asked: int = 0  # surveys sent (or answered)
+    pickup_breached: int = 0  # escalations that breached the pickup target at least once
+    next_reply_breached: int = 0  # ... a next-reply target
 
     def add(self, other: Tally) -> None:
         for f in fields(self):
@@ -109,6 +111,8 @@ def figures_of(
         csat_responses=Ratio(t.csat_n, t.resolved),
         abandoned=Ratio(t.abandoned, t.escalations),
         per_day=per_day,
+        breached_pickup=Ratio(t.pickup_breached, t.escalations),
+        breached_next_reply=Ratio(t.next_reply_breached, t.claimed),
     )
 
 
@@ -124,6 +128,7 @@ class Unclaimed:
     urgency: str
     opened: float  # epoch seconds
     resolved: bool
+    tier: str = ""  # the segment: its own pickup target where the policy sets one
 
 
 def settle_unclaimed(rows: Iterable[Unclaimed], *, start: float, end: float, targets: Targets) -> dict[tuple[str, str, str], Tally]:
@@ -139,7 +144,7 @@ def settle_unclaimed(rows: Iterable[Unclaimed], *, start: float, end: float, tar
         else:
             waited = end - r.opened
         t = out.setdefault((r.key, r.trigger, r.day), Tally())
-        t.sla_due_unclaimed += waited > targets.pickup(r.team, r.urgency)
+        t.sla_due_unclaimed += waited > targets.pickup(r.team, r.urgency, r.tier)
         t.abandoned += r.resolved or end - r.opened >= ABANDON_AFTER.total_seconds()
     return out
 

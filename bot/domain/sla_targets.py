@@ -14,7 +14,7 @@
 
 Defaults (docs/policy.md): pickup immediate 15m / queued 4h, next_reply immediate 30m / queued 8h,
 business hours counted, warn_before 5m, keep_alive 15m, repeat_every 30m. `team_defaults: {sla: ...}`
-sets them for every team. Reports measure SLA attainment against the pickup targets.
+sets them for every team. Reports measure SLA attainment against the pickup targets (per segment), and count breaches.
 
 `due_at` is the deadline math: a target counted from a start instant in wall-clock time, or in the
 team's opening hours only (across closed nights, weekends, holidays and DST changes).
@@ -78,6 +78,10 @@ class SlaTargets:
             if name == tier:
                 return pickup, reply
         return (), ()
+
+    def segment_names(self) -> tuple[str, ...]:
+        """The segments with targets of their own (for the reports' SQL)."""
+        return tuple(name for name, _, _ in self.segments)
 
     def pickup_for(self, urgency: str, tier: str | None = None) -> timedelta:
         own, _ = self._segment(tier)

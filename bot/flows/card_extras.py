@@ -88,6 +88,8 @@ def reopen(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
             session.refresh(esc)
             return ClickResult(False, f"<@{esc.claimed_by}> reopened it just now." if esc.claimed_by else "It changed just now.")
         repo.log(session, esc_id, now, TimelineKind.REOPENED, actor=user)
+        session.refresh(esc)
+        sla_clock.on_stop(session, deps, esc, now)  # claimed again: the next-reply target runs from now
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
         outbox.enqueue(session, esc_id, EffectKind.NOTIFY_CLAIMED, now, key=unique(), user=user, team=esc.team)
     outbox.run_for(deps, esc_id)

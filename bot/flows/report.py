@@ -76,12 +76,13 @@ class Report:
 
 
 def targets_of(policy: Policy) -> Targets:
-    """Pickup targets from the policy's teams; a team no longer in the policy gets the defaults."""
+    """Pickup targets from the policy's teams, per segment where the team sets one (`sla.segments`); a
+    team no longer in the policy gets the defaults."""
     teams = policy.teams
 
-    def pickup(team: str, urgency: str) -> float:
+    def pickup(team: str, urgency: str, tier: str = "") -> float:
         sla = teams[team].sla if team in teams else DEFAULT_SLA
-        return sla.pickup_for(urgency).total_seconds()
+        return sla.pickup_for(urgency, tier or None).total_seconds()
 
     return Targets(
         pickup=pickup,
@@ -110,6 +111,8 @@ def rows_of(raw: list[tuple]) -> list[EscalationRow]:
             pickup_business_s=r[14],
             handle_s=r[15],
             csat=r[16],
+            pickup_breaches=r[17] or 0,
+            next_reply_breaches=r[18] or 0,
         )
         for r in raw
     ]

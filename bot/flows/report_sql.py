@@ -32,9 +32,15 @@ from storage import report_repo
 
 
 def sla_sql(policy: Policy) -> report_repo.SlaSql:
-    """The policy's pickup targets as plain data for the report's SQL (the same as `targets_of`)."""
+    """The policy's pickup targets as plain data for the report's SQL (the same as `targets_of`): each
+    segment's own target first (`sla.segments`), then the team's."""
     targets = [
-        (name, urgency, team.sla.pickup_for(urgency).total_seconds())
+        (name, urgency, tier, team.sla.pickup_for(urgency, tier).total_seconds())
+        for name, team in policy.teams.items()
+        for tier in team.sla.segment_names()
+        for urgency in URGENCIES
+    ] + [
+        (name, urgency, "", team.sla.pickup_for(urgency).total_seconds())
         for name, team in policy.teams.items()
         for urgency in URGENCIES
     ]
@@ -93,8 +99,8 @@ def compute_period(
         fine.setdefault((k, t, d), Tally()).add(tally)
         segments.setdefault((segment, bool(high_value)), Tally()).add(tally)
     unclaimed = [
-        Unclaimed(key=k, trigger=t, day=d, team=team, urgency=u, opened=o, resolved=bool(res))
-        for k, t, d, team, u, o, res in report_repo.unclaimed(
+        Unclaimed(key=k, trigger=t, day=d, team=team, urgency=u, opened=o, resolved=bool(res), tier=tier or "")
+        for k, t, d, team, u, o, res, tier in report_repo.unclaimed(
             session, period.start, period.end, by=key_by, detail=detail
         )
     ]

@@ -212,6 +212,8 @@ def _sla_check(session: Session, esc: Escalation, now: datetime) -> bool:
         )
         return True
     values: dict[str, Any] = {"sla_warn_at": None, "sla_check_at": None}
+    counter = "pickup_breaches" if target == Target.PICKUP.value else "next_reply_breaches"
+    values[counter] = getattr(Escalation, counter) + 1
     if esc.breached_at is None:
         values.update(breached_at=due, breached_by=target)
     if not sla_repo.take_sla_check(session, esc.id, seen, values):

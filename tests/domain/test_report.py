@@ -32,7 +32,7 @@ def _hours(tz: str = "America/New_York", holidays: str = "none"):
 
 
 def _targets(pickup_s: float = 900, business: bool = False, hours=None) -> Targets:
-    return Targets(pickup=lambda team, urgency: pickup_s, hours=lambda team: hours, business=lambda team: business)
+    return Targets(pickup=lambda team, urgency, tier="": pickup_s, hours=lambda team: hours, business=lambda team: business)
 
 
 def _row(i: int, opened: datetime, *, claimed: float | None = None, resolved: float | None = None, **kw) -> EscalationRow:

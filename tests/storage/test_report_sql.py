@@ -28,7 +28,9 @@ teams:
   support:
     channel: C0SUPPORT
     categories: [general, technical, account]
-    sla: {pickup: {immediate: 10m, queued: 2h}}
+    sla:
+      pickup: {immediate: 10m, queued: 2h}
+      segments: {enterprise: {pickup: {immediate: 3m}}}  # its own target: attainment uses it
   billing:
     channel: C0BILLING
     categories: [billing]
@@ -84,6 +86,8 @@ def _load(db, seed: int, n: int, *, with_durations: bool) -> None:
             csat=rng.choice((None, 1, 3, 4, 5)) if resolved else None,
             csat_asked_at=resolved if resolved and rng.random() < 0.8 else None,
             high_value=rng.random() < 0.4,
+            pickup_breaches=rng.choice((0, 0, 1, 2)),
+            next_reply_breaches=rng.choice((0, 0, 0, 1)) if claimed else rng.choice((0, 0, 0, 0, 1)),
         )
         if with_durations and rng.random() < 0.7:
             hours = policy.teams[team].hours if team in policy.teams else None
@@ -116,6 +120,38 @@ def test_sql_figures_equal_the_python_reference(db, seed, by):
     assert sql.csat is not None and len(sql.csat.segments) == 2
     assert 0 < sql.csat.high_value.answered < sql.csat.overall.answered  # high value: its own flag
     assert len(f.per_day) == 8  # a 7-day period that does not start at midnight touches 8 days
+    assert 0 < f.breached_pickup.num < f.breached_pickup.den == f.escalations
+    assert 0 < f.breached_next_reply.num < f.breached_next_reply.den
+    breaches = sql.to_dict()["figures"]["sla_breaches"]
+    assert breaches["pickup"]["numerator"] == f.breached_pickup.num and breaches["next_reply"]["denominator"] > 0
+
+
+def test_sla_attainment_uses_the_segments_own_pickup_target(db):
+    """Support's enterprise segment has a 3-minute immediate pickup target (10 minutes otherwise): two
+    escalations claimed after 5 minutes of business hours, one met, one not."""
+    opened = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday 10:00 in New York
+    rows = [
+        dict(id=i, conversation_id=i, account_id=f"a{i}", tier=tier, status="claimed", urgency="immediate",
+             category="general", team="support", triggers=[], chain=[], opened_at=opened,
+             claimed_at=opened + timedelta(minutes=5), claimed_by="U1", language="en")
+        for i, tier in ((1, "enterprise"), (2, "self-serve"))
+    ]
+    convs = [
+        dict(id=i, source="slack", channel="C1", thread_ts=f"{i}.0", account_id=f"a{i}", created_at=opened,
+             last_message_at=opened)
+        for i in (1, 2)
+    ]
+    with db.begin() as conn:
+        conn.execute(insert(Conversation), convs)
+        conn.execute(insert(Escalation), rows)
+    policy = load_policy_text(POLICY)
+    period = Period(NOW - timedelta(days=7), NOW + timedelta(microseconds=1), "last 7 days")
+    sql = report_flow.build_report(db=db, policy=policy, period=period, by=Breakdown.SEGMENT)
+    reference = report_flow.build_report_reference(db=db, policy=policy, period=period, by=Breakdown.SEGMENT)
+    assert sql.to_dict() == reference.to_dict()
+    assert (sql.figures.sla.num, sql.figures.sla.den) == (1, 2)
+    by_segment = {g.key: g.figures.sla for g in sql.groups}
+    assert (by_segment["enterprise"].num, by_segment["self-serve"].num) == (0, 1)
 
 
 def test_missing_durations_are_filled_in_once(db):
