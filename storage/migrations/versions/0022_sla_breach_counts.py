@@ -3,8 +3,8 @@ breached (a released escalation can breach pickup again, every customer message 
 a next-reply target), for the reports' breach counts; in the covering report index. Escalations from
 before it count their first breach (breached_by), the one that was kept.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
