@@ -5,11 +5,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
@@ -178,3 +180,20 @@ def test_0006_moves_paging_state_out_of_the_timeline(database_url):
         assert two.page_key == "" and two.paged_at is None
         assert two.chain_page_requested and not two.after_hours_page_requested
     engine.dispose()
+
+
+def test_migrations_form_one_linear_chain_named_by_their_files():
+    """Two branches landing a migration each must not both call it 0021: alembic would keep one and
+    silently skip the other. Each file NNNN_*.py is revision NNNN, revising the one before it."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    files = sorted(p for p in Path(script.versions).glob("[0-9][0-9][0-9][0-9]_*.py"))
+    revisions = [p.name[:4] for p in files]
+    assert len(set(revisions)) == len(revisions), f"two migrations share a number: {revisions}"
+    for previous, path in zip([None, *revisions], files, strict=False):
+        body = path.read_text()
+        assert f'revision: str = "{path.name[:4]}"' in body, f"{path.name}: revision is not its number"
+        expected = "None" if previous is None else f'"{previous}"'
+        assert f"down_revision: str | None = {expected}" in body, (
+            f"{path.name}: down_revision should be {previous!r}"
+        )
+    assert script.get_heads() == [revisions[-1]]
