@@ -157,6 +157,7 @@ def sources_from_settings(settings: Settings) -> dict[str, Any]:
             base_url=settings.intercom_api_url,
             teams=parse_mapping(settings.intercom_teams, what="BATON_INTERCOM_TEAMS"),
             app_id=settings.intercom_app_id,
+            admins=parse_mapping(settings.intercom_admins, what="BATON_INTERCOM_ADMINS"),
         )
     if settings.zendesk_token.get_secret_value():
         if not settings.zendesk_api_url or not settings.zendesk_email:
@@ -164,12 +165,16 @@ def sources_from_settings(settings: Settings) -> dict[str, Any]:
         groups = parse_mapping(settings.zendesk_groups, what="BATON_ZENDESK_GROUPS")
         if any(not g.isdigit() for g in groups.values()):
             raise ValueError("BATON_ZENDESK_GROUPS: group ids are numbers (e.g. billing=360001)")
+        agents = parse_mapping(settings.zendesk_agents, what="BATON_ZENDESK_AGENTS")
+        if any(not a.isdigit() for a in agents.values()):
+            raise ValueError("BATON_ZENDESK_AGENTS: agent ids are numbers (e.g. U0ALICE=90001)")
         out[Source.ZENDESK] = ZendeskClient(
             http,
             base_url=settings.zendesk_api_url,
             email=settings.zendesk_email,
             token=settings.zendesk_token.get_secret_value(),
             groups={team: int(g) for team, g in groups.items()},
+            agents={user: int(a) for user, a in agents.items()},
         )
     return out
 

@@ -7,13 +7,13 @@ other 4xx: refused, and it would be refused again.
 Intercom (PLATFORM-FACTS "CRM, billing, bugs, helpdesk"): `Authorization: Bearer TOKEN`,
 `Intercom-Version: 2.14`. A reply or an internal note: `POST /conversations/{id}/reply` with
 `{message_type: comment | note, type: admin, admin_id, body}`; assignment and close:
-`POST /conversations/{id}/parts` with `{message_type: assignment | close, type: admin, admin_id,
-assignee_id}`.
+`POST /conversations/{id}/parts` with `{message_type: assignment | close | open, type: admin | team,
+admin_id, assignee_id}` ("0" unassigns); admins (to find a claimer by email): `GET /admins`.
 
 Zendesk: `https://{subdomain}.zendesk.com/api/v2`, HTTP Basic `{email}/token:{api_token}`. Updates go
 to `PUT /tickets/{id}.json` as `{"ticket": {...}}`: `comment: {body, public}`, `priority`
-(urgent | high | normal | low), `group_id`, `additional_tags`; new tickets `POST /tickets.json` (201)
-with an `Idempotency-Key` header.
+(urgent | high | normal | low), `group_id`, `additional_tags`, `assignee_id`, `status`; an agent by
+email: `GET /api/v2/users/search.json?query=email:X`. New tickets: integrations/helpdesk_tickets.py.
 """
 
 from __future__ import annotations
@@ -45,6 +45,23 @@ def send(
     return Delivery(False, detail=detail)
 
 
+def fetch(client: httpx.Client, url: str, *, timeout: float, **kwargs: Any) -> tuple[Delivery, Any]:
+    """A GET: the outcome as a Delivery, and the JSON answer (None unless 2xx)."""
+    try:
+        resp = client.get(url, timeout=timeout, **kwargs)
+    except httpx.HTTPError as exc:
+        return Delivery(False, retry=True, detail=f"{type(exc).__name__}: {exc}"), None
+    if not 200 <= resp.status_code < 300:
+        detail = f"HTTP {resp.status_code} {resp.text[:200]}".strip()
+        retry = resp.status_code in RETRYABLE_STATUS or resp.status_code >= 500
+        wait = parse_retry_after(resp.headers.get("Retry-After")) if retry else None
+        return Delivery(False, retry=retry, retry_after=wait, detail=detail), None
+    try:
+        return Delivery(True), resp.json()
+    except ValueError:
+        return Delivery(False, detail=f"HTTP {resp.status_code}: not JSON"), None
+
+
 class IntercomClient:
     def __init__(
         self,
@@ -55,9 +72,11 @@ class IntercomClient:
         base_url: str = "https://api.intercom.io",
         teams: dict[str, str] | None = None,
         app_id: str = "",
+        admins: dict[str, str] | None = None,
         timeout: float = 10.0,
     ) -> None:
         self._client, self._token, self.admin_id, self.app_id = client, token, admin_id, app_id
+        self.people = dict(admins or {})  # Slack user id -> Intercom admin id (else found by email)
         self.teams = dict(teams or {})  # Baton team -> Intercom team id ("default" for the others)
         self.base_url, self._timeout = base_url.rstrip("/"), timeout
 
@@ -67,15 +86,28 @@ class IntercomClient:
             return ""
         return f"https://app.intercom.com/a/inbox/{self.app_id}/inbox/conversation/{conversation_id}"
 
-    def _post(self, path: str, body: dict[str, Any]) -> Delivery:
-        headers = {
+    def _headers(self) -> dict[str, str]:
+        return {
             "Authorization": f"Bearer {self._token}",
             "Intercom-Version": INTERCOM_VERSION,
             "Accept": "application/json",
         }
+
+    def _post(self, path: str, body: dict[str, Any]) -> Delivery:
         return send(
-            self._client, "POST", self.base_url + path, body=body, timeout=self._timeout, headers=headers
+            self._client, "POST", self.base_url + path, body=body, timeout=self._timeout, headers=self._headers()
         )
+
+    def admin_by_email(self, email: str) -> tuple[Delivery, str]:
+        """`GET /admins` -> the id of the admin with this email ("" when none has it)."""
+        result, answer = fetch(self._client, self.base_url + "/admins", timeout=self._timeout, headers=self._headers())
+        admins = answer.get("admins") if isinstance(answer, dict) else None
+        wanted = email.strip().lower()
+        found = next(
+            (str(a.get("id")) for a in admins or [] if isinstance(a, dict) and str(a.get("email", "")).lower() == wanted),
+            "",
+        )
+        return result, found
 
     def reply(self, conversation_id: str, text: str) -> Delivery:
         """The customer reads `text` in the conversation, as an admin's reply."""
@@ -104,6 +136,12 @@ class IntercomClient:
             {"message_type": "close", "type": "admin", "admin_id": self.admin_id},
         )
 
+    def reopen(self, conversation_id: str) -> Delivery:
+        return self._post(
+            f"/conversations/{conversation_id}/parts",
+            {"message_type": "open", "type": "admin", "admin_id": self.admin_id},
+        )
+
 
 class ZendeskClient:
     def __init__(
@@ -114,9 +152,11 @@ class ZendeskClient:
         email: str,
         token: str,
         groups: dict[str, int] | None = None,
+        agents: dict[str, int] | None = None,
         timeout: float = 10.0,
     ) -> None:
         self._client, self._auth = client, httpx.BasicAuth(f"{email}/token", token)
+        self.people = dict(agents or {})  # Slack user id -> Zendesk agent (user) id (else found by email)
         self.groups = dict(groups or {})  # Baton team -> Zendesk group id ("default" for the others)
         self.base_url, self._timeout = base_url.rstrip("/"), timeout
 
@@ -133,6 +173,23 @@ class ZendeskClient:
             timeout=self._timeout,
             auth=self._auth,
         )
+
+    def agent_by_email(self, email: str) -> tuple[Delivery, int | None]:
+        """`GET /api/v2/users/search.json?query=email:X` -> the agent's (or admin's) user id, if any."""
+        result, answer = fetch(
+            self._client,
+            f"{self.base_url}/api/v2/users/search.json",
+            timeout=self._timeout,
+            auth=self._auth,
+            params={"query": f"email:{email.strip()}"},
+        )
+        users = answer.get("users") if isinstance(answer, dict) else None
+        found = next(
+            (u["id"] for u in users or [] if isinstance(u, dict) and isinstance(u.get("id"), int)
+             and u.get("role") in ("agent", "admin")),
+            None,
+        )  # fmt: skip
+        return result, found
 
     def comment(self, ticket_id: str, text: str, *, public: bool) -> Delivery:
         return self.update(ticket_id, {"comment": {"body": text, "public": public}})

@@ -14,7 +14,7 @@ from bot import card_modals
 from bot.deps import Deps
 from bot.domain import hours
 from bot.domain.model import Account
-from bot.flows import action_effects, offer, offer_dms, outbox, render, sla, sla_clock
+from bot.flows import action_effects, offer, offer_dms, outbox, render, sla, sla_clock, sources
 from bot.flows.claim import REFUSAL, ClickResult, is_internal, not_yours
 from bot.flows.outbox import EffectKind, unique
 from storage import actions_repo, repo
@@ -43,6 +43,7 @@ def take_over(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult
                 return ClickResult(False, f"<@{esc.claimed_by}> took it over just now.")
             return ClickResult(False, _not_claimed(esc))
         repo.log(session, esc_id, now, TimelineKind.TAKEN_OVER, actor=user, previous=previous)
+        sources.queue_change(session, esc, sources.Change.CLAIMED, now, user=user)  # the new claimer, there too
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
         outbox.enqueue(session, esc_id, EffectKind.DM_PREVIOUS_CLAIMER, now, key=unique(), previous=previous, by=user)
         outbox.enqueue(session, esc_id, EffectKind.NOTIFY_CLAIMED, now, key=unique(), user=user, team=esc.team)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot import card_modals, cards
 from bot.deps import Deps
-from bot.flows import action_effects, outbox, sla, sla_clock
+from bot.flows import action_effects, outbox, sla, sla_clock, sources
 from bot.flows.claim import REFUSAL, ClickResult, is_internal
 from bot.flows.outbox import EffectKind, unique
 from storage import actions_repo, repo
@@ -90,6 +90,7 @@ def reopen(deps: Deps, esc_id: int, user: str, user_team: str) -> ClickResult:
         repo.log(session, esc_id, now, TimelineKind.REOPENED, actor=user)
         session.refresh(esc)
         sla_clock.on_stop(session, deps, esc, now)  # claimed again: the next-reply target runs from now
+        sources.queue_change(session, esc, sources.Change.REOPENED, now, user=user)
         outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
         outbox.enqueue(session, esc_id, EffectKind.NOTIFY_CLAIMED, now, key=unique(), user=user, team=esc.team)
     outbox.run_for(deps, esc_id)

@@ -4,12 +4,9 @@
 - api: a signed callback (docs/ingest-api.md) to BATON_API_CALLBACK_URL for every message the
   customer should read and every change of hands; `X-Baton-Delivery` is the outbox item, the same on
   every retry, so the receiver can drop duplicates.
-- intercom: replies as the configured admin; on handoff the conversation is assigned to the routed
-  team's Intercom team and an internal note carries the summary and the card link; claim, release
-  and resolve add notes (release assigns back to the team, resolve closes the conversation).
-- zendesk: public comments for the customer; on handoff the ticket gets priority, group, tags and an
-  internal note with the summary and recommended next actions; claim, release and resolve add notes
-  and tags.
+- intercom, zendesk: bot/flows/helpdesk_adapters.py (replies and comments for the customer; on
+  handoff an assignment or a ticket update with an internal note; claim, release, resolve and reopen
+  move the assignee and the status there).
 """
 
 from __future__ import annotations
@@ -22,6 +19,7 @@ from bot.deps import Deps
 from bot.domain.handoff import EVENT_TYPE as HANDOFF_EVENT
 from bot.domain.handoff import HandoffState
 from bot.flows import slack_post
+from bot.flows.helpdesk_adapters import IntercomAdapter, ZendeskAdapter
 from bot.flows.outbox import EffectKind, Handler, Job, Permanent, Retry
 from bot.flows.slack_lookups import permalink, user_name
 from bot.flows.sources import Change, ChangeView, Said, SourceAdapter, Thread, check, client, thread_of
@@ -96,83 +94,6 @@ class ApiAdapter:
             body, delivery_id=f"baton-{job.id}", timestamp=int(deps.clock.now().timestamp())
         )
         check(result, "the ingest API callback")
-
-
-class IntercomAdapter:
-    SETTING = "BATON_INTERCOM_TOKEN"
-
-    def say(
-        self, deps: Deps, job: Job, thread: Thread, text: str, *, said: Said, state: HandoffState | None
-    ) -> None:
-        check(client(deps, Source.INTERCOM, self.SETTING).reply(thread.external_id, text), "Intercom reply")
-
-    def reflect(self, deps: Deps, job: Job, thread: Thread, view: ChangeView) -> None:
-        ic = client(deps, Source.INTERCOM, self.SETTING)
-        conv = thread.external_id
-        team_id = ic.teams.get(view.team) or ic.teams.get("default", "")
-        if view.change == Change.HANDOFF:
-            if team_id:
-                check(ic.assign(conv, team_id), "Intercom assignment")
-            check(ic.note(conv, view.summary()), "Intercom note")
-        elif view.change == Change.CLAIMED:
-            check(
-                ic.note(
-                    conv, f"{view.user_name or 'Someone'} claimed this in Slack. {view.card_link}".strip()
-                ),
-                "Intercom note",
-            )
-        elif view.change == Change.RELEASED:
-            if team_id:
-                check(ic.assign(conv, team_id), "Intercom assignment")
-            check(
-                ic.note(
-                    conv,
-                    f"{view.user_name or 'Someone'} released this in Slack: back in the {view.team} queue.",
-                ),
-                "Intercom note",
-            )
-        elif view.change == Change.RESOLVED:
-            check(
-                ic.note(
-                    conv, f"Resolved in Slack by {view.user_name or 'the team'}: {view.note or '(no note)'}"
-                ),
-                "Intercom note",
-            )
-            check(ic.close(conv), "Intercom close")
-
-
-ZENDESK_PRIORITY: Mapping[str, str] = {"immediate": "urgent", "queued": "high"}
-
-
-class ZendeskAdapter:
-    SETTING = "BATON_ZENDESK_TOKEN"
-
-    def say(
-        self, deps: Deps, job: Job, thread: Thread, text: str, *, said: Said, state: HandoffState | None
-    ) -> None:
-        check(
-            client(deps, Source.ZENDESK, self.SETTING).comment(thread.external_id, text, public=True),
-            "Zendesk comment",
-        )
-
-    def reflect(self, deps: Deps, job: Job, thread: Thread, view: ChangeView) -> None:
-        zd = client(deps, Source.ZENDESK, self.SETTING)
-        ticket: dict[str, Any] = {"additional_tags": ["baton", f"baton_{view.change.value}"]}
-        if view.change == Change.HANDOFF:
-            ticket["priority"] = ZENDESK_PRIORITY.get(view.urgency, "normal")
-            group = zd.groups.get(view.team) or zd.groups.get("default")
-            if group:
-                ticket["group_id"] = group
-            ticket["additional_tags"] += [f"baton_{view.category}", f"baton_{view.urgency}"]
-            body = view.summary()
-        elif view.change == Change.CLAIMED:
-            body = f"{view.user_name or 'Someone'} claimed this in Slack. {view.card_link}".strip()
-        elif view.change == Change.RELEASED:
-            body = f"{view.user_name or 'Someone'} released this in Slack: back in the {view.team} queue."
-        else:
-            body = f"Resolved in Slack by {view.user_name or 'the team'}: {view.note or '(no note)'}"
-        ticket["comment"] = {"body": body, "public": False}
-        check(zd.update(thread.external_id, ticket), "Zendesk ticket update")
 
 
 ADAPTERS: Mapping[Source, SourceAdapter] = {

@@ -39,6 +39,7 @@ class Change(StrEnum):
     CLAIMED = "claimed"
     RELEASED = "released"
     RESOLVED = "resolved"
+    REOPENED = "reopened"  # a resolved escalation back to work (claimed by whoever reopened it)
 
 
 class Said(StrEnum):
