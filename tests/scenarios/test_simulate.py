@@ -179,9 +179,10 @@ def test_bad_presence_steps_are_rejected_with_the_line(tmp_path, capsys, step, w
     assert "s.yaml:17: " in err.out + err.err and words in err.out + err.err
 
 
-def test_accounts_outside_slack_enter_through_their_source_with_the_same_expectations(tmp_path, capsys):
-    log = tmp_path / "helpdesk.jsonl"
-    assert main(["simulate", str(HERE / "sources.yaml"), "--helpdesk-log", str(log), "--json"]) == 0
+def test_accounts_outside_slack_enter_through_their_source_with_the_same_expectations(tmp_path, capsys, database_url):
+    log = tmp_path / "helpdesk.jsonl"  # on PostgreSQL too when DATABASE_URL points at one (tests/conftest.py)
+    args = ["simulate", str(HERE / "sources.yaml"), "--helpdesk-log", str(log), "--json", "--db", database_url]
+    assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["passed"] is True and len(out["escalations"]) == 3
     requests = [json.loads(line) for line in log.read_text().splitlines()]
