@@ -32,6 +32,15 @@ PROBLEMS = [
     "Plusieurs de nos managers n'ont plus accès à leurs tableaux de bord depuis la mise à jour.",
     "Die Datenmigration ist seit zwei Wochen immer noch nicht abgeschlossen.",
     "Diversi utenti non riescono ad accedere da stamattina.",
+    "We are seeing errors on the billing page since Tuesday",
+    "the app keeps logging us out",
+    "half of our contacts disappeared",
+    "los informes no se cargan desde esta mañana",
+    "die App stürzt seit heute ab",
+    "les chiffres ne correspondent pas depuis lundi",
+    "os números não batem há dias",
+    "i numeri non tornano da ieri",
+    "de cijfers kloppen niet sinds gisteren",
 ]
 HOW_TO = [
     "how do I export a report?",
@@ -41,6 +50,8 @@ HOW_TO = [
     "¿Cómo exporto un informe?",
     "Comment ajouter un utilisateur ?",
     "prices went down this month, nice",
+    "how do I see errors in the log?",
+    "where can I see the wrong entries?",
 ]
 
 
