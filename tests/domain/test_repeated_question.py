@@ -4,13 +4,14 @@ that they ask again, and the dialogue's shape (unsure AI answers between the ask
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from bot.domain.errors import PolicyError
 from bot.domain.model import Account, Decision, Message
 from bot.domain.triggers import default_engine_config, evaluate, parse_engine_config
-from bot.domain.triggers.detectors.reasking import says_asked_again
+from bot.domain.triggers.detectors.reasking import says_asked_again, says_new_question
 from bot.domain.triggers.terms import content_terms, overlap
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -158,3 +159,43 @@ def test_policy_keys_are_validated_with_the_fix() -> None:
     cfg = parse_engine_config({"triggers": {"mine": own}})
     spec = next(t for t in cfg.triggers if t.id == "mine")
     assert spec.param("answered_at", "self-serve") == 0.7 and spec.param("overlap", "self-serve") == 0.25
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        (
+            C("How do I add a user?"),
+            AI("Settings > Team > Invite.", 0.65),
+            C("ok and how do I make the user an admin?"),
+            AI("Open the user and pick Admin.", 0.65),
+            C("and can the user see billing?"),
+        ),
+        (
+            C("How do I change the invoice address?"),
+            AI("Billing > Details.", 0.6),
+            C("thanks. can I also download old invoices?"),
+            AI("Billing > History.", 0.6),
+            C("and how do I pay an invoice by bank transfer?"),
+        ),
+    ],
+    ids=["ok-and", "thanks-also"],
+)
+def test_follow_up_questions_after_a_taken_answer_are_new_questions(turns: Any) -> None:
+    assert "repeated_question" not in run(*turns).trigger_ids
+
+
+@pytest.mark.parametrize(
+    ("text", "new"),
+    [
+        ("ok and how do I make the user an admin?", True),
+        ("Gracias, ¿y cómo exporto?", True),
+        ("Danke, noch eine Frage: wie geht das?", True),
+        ("ok but that is not what I asked", False),
+        ("Right, but the company name is wrong", False),
+        ("and again, where is my key?", False),
+        ("Sim, mas quero que ele seja administrador", False),
+    ],
+)
+def test_a_new_question_is_told_from_a_re_asking(text: str, new: bool) -> None:
+    assert says_new_question(text) is new

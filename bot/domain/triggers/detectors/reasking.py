@@ -1,8 +1,11 @@
 """The customer says they are asking again, in seven languages ("again", "I'm asking if", "yes or no",
-"Ich frage zum dritten Mal", "Pergunto de novo", "Je reformule", "sì o no", "nogmaals").
+"Ich frage zum dritten Mal", "Pergunto de novo", "Je reformule", "sì o no", "nogmaals"), or that
+this is a new question after an answer they took ("ok, and how do I ...?", "thanks. can I also ...?",
+"gracias, ¿y ...?", "danke, noch eine Frage", "merci, et ...").
 
-Used by the repeated-question detector as the dialogue's own word that a question is a repetition;
-on its own it fires nothing. Linear regular expression over the customer's visible text.
+Used by the repeated-question detector as the dialogue's own word that a question is a repetition,
+or is not one; on its own it fires nothing. Linear regular expressions over the customer's visible
+text.
 """
 
 from __future__ import annotations
@@ -51,3 +54,25 @@ def says_asked_again(text: str) -> str:
     """The words saying the question is asked again, or ""."""
     found = _ASKING_AGAIN.search(text[:4_000])
     return found.group(0).strip(" ,") if found else ""
+
+
+# An answer taken, then another question: an acknowledgement at the start (not followed by "but"), or
+# a word that adds a question ("also", "another question", "and ..." at the start).
+_ACK = (
+    r"ok|okay|thanks|thank you|thx|great|perfect|cool|got it|nice|gracias|perfecto|vale|genial|danke|super"
+    r"|prima|perfekt|merci|parfait|d'accord|obrigad[oa]|ótimo|perfeito|beleza|grazie|perfetto|ottimo"
+    r"|bedankt|dank je|top|prima|mooi"
+)
+_FOLLOW_UP = re.compile(
+    rf"^\W*(?:(?:{_ACK})\b(?![\s,.!]*(?:but|pero|aber|mais|mas|ma|maar)\b)"
+    r"|(?:and|also|y|e|und|et)\b(?!\W*(?:again|otra vez|de nuevo|noch|encore|de novo|di nuovo|nog)))"
+    r"|\b(?:also|as well|another question|one more (?:question|thing)|además|también|otra pregunta"
+    r"|auch noch|noch eine frage|eine weitere frage|aussi|une autre question|também|outra pergunta"
+    r"|anche|un'altra domanda|ook nog|nog een vraag)\b",
+    re.IGNORECASE,
+)
+
+
+def says_new_question(text: str) -> bool:
+    """True when the customer took the answer and asks something else ("ok, and how do I ...?")."""
+    return bool(_FOLLOW_UP.search(text[:1_000])) and not says_asked_again(text)

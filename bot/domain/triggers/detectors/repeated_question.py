@@ -11,7 +11,9 @@ Two ways an earlier customer question counts as the same as the latest one:
    reasking.py). In that run an earlier question counts when its stemmed content words overlap one
    already counted by at least `overlap` (terms.py), or when the question right after it says it
    asks again; two questions that differ by exactly one term each way ("export contacts" / "export
-   deals") are siblings, not the same. The run ends at a confident answer (unless the next question says it asks again), at
+   deals") are siblings, not the same. A question that takes the answer and asks something else ("ok,
+   and how do I make the user an admin?", "thanks. can I also ...?", "gracias, ¿y ...?") starts a
+   run of its own. The run ends at a confident answer (unless the next question says it asks again), at
    the customer's "thanks, that worked", and after LOOKBACK questions.
 
 So "how do I export contacts / deals / tasks?" with confident answers stays routine (different
@@ -35,12 +37,13 @@ from rapidfuzz import fuzz
 from bot.domain.model import Evidence, FiredTrigger
 from bot.domain.triggers.analysis import Hit, MessageAnalysis
 from bot.domain.triggers.detectors.base import ConversationView, Detector, MessageInput, Turn, fired, head
-from bot.domain.triggers.detectors.reasking import says_asked_again
+from bot.domain.triggers.detectors.reasking import says_asked_again, says_new_question
 from bot.domain.triggers.spec import DetectorKind, Family, TriggerSpec
 from bot.domain.triggers.terms import overlap
 from bot.domain.triggers.values import Param, ParamKind
 
 LOOKBACK = 20  # earlier customer questions compared with the latest one
+NEW_QUESTION = "(a new question)"  # the Hit detail of "ok, and how do I ...?": the answer was taken
 
 
 def cosine(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -81,7 +84,11 @@ class RepeatedQuestion(Detector):
 
     def scan(self, spec: TriggerSpec, msg: MessageInput) -> Iterable[Hit]:
         words = says_asked_again(msg.raw)
-        return [Hit(spec.id, head(msg.raw), words)] if words else ()
+        if words:
+            return [Hit(spec.id, head(msg.raw), words)]
+        if says_new_question(msg.raw):
+            return [Hit(spec.id, head(msg.raw), NEW_QUESTION)]
+        return ()
 
     def fire(self, spec: TriggerSpec, segment: str, view: ConversationView) -> FiredTrigger | None:
         times, sim, sem, min_words = (
@@ -101,10 +108,14 @@ class RepeatedQuestion(Detector):
         if latest_at < 0:
             return None
         m, a = view.conv[latest_at]
-        asks_again = {msg.ref: h.detail for msg, h in view.hits.get(spec.id, ())}
+        said = view.hits.get(spec.id, ())
+        asks_again = {msg.ref: h.detail for msg, h in said if h.detail != NEW_QUESTION}
+        new_questions = {msg.ref for msg, h in said if h.detail == NEW_QUESTION}
 
         strong, how = 1, set[str]()
-        run = self._run(view.conv, latest_at, min_words, spec.param("answered_at", segment), asks_again)
+        run = self._run(
+            view.conv, latest_at, min_words, spec.param("answered_at", segment), asks_again, new_questions
+        )
         seen = 0
         for _, old in reversed(view.conv[:latest_at]):
             if old.role != "customer" or old.words < min_words:
@@ -121,9 +132,9 @@ class RepeatedQuestion(Detector):
         if n < times:
             return None
         if by_dialogue > strong:
-            said = asks_again.get(m.ref)
+            words = asks_again.get(m.ref)
             detail = f"asked {n} times (the same in other words, after answers the AI was unsure of"
-            detail += f"; “{said}”)" if said else ")"
+            detail += f"; “{words}”)" if words else ")"
         else:
             detail = f"asked {n} times" + (" (the same in other words)" if "meaning" in how else "")
         ev = Evidence(quote=a.head, message_ref=m.ref, score=float(n), threshold=float(times), detail=detail)
@@ -136,10 +147,15 @@ class RepeatedQuestion(Detector):
         min_words: int,
         answered_at: float,
         asks_again: dict[str, str],
+        new_questions: set[str],
     ) -> list[Turn]:
-        """The latest question and the earlier ones the AI did not answer confidently, newest first."""
+        """The latest question and the earlier ones the AI did not answer confidently, newest first.
+        A question that takes the answer and asks something else ("ok, and how do I ...?") is where
+        the run starts: nothing before it is the same question."""
         turns = conv[: latest_at + 1]
         run: list[Turn] = [turns[latest_at]]
+        if turns[latest_at][0].ref in new_questions:
+            return run
         newer_asks_again = turns[latest_at][0].ref in asks_again
         answered = False
         for old_m, old in reversed(turns[:latest_at]):
@@ -156,7 +172,7 @@ class RepeatedQuestion(Detector):
             if answered and not newer_asks_again:
                 break
             run.append((old_m, old))
-            if len(run) > LOOKBACK:
+            if len(run) > LOOKBACK or old_m.ref in new_questions:
                 break
             newer_asks_again, answered = old_m.ref in asks_again, False
         return run
