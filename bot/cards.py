@@ -36,6 +36,7 @@ class Action(StrEnum):
     SNOOZE = "baton_snooze"
     SURGE_CLAIM = "baton_surge_claim"  # the surge card: claim every waiting member (bot/surge_cards.py)
     SURGE_STATUS = "baton_surge_status"  # the surge card: one status update to every affected customer
+    SURGE_RESOLVE = "baton_surge_resolve"  # the surge card: resolve the incident and every escalation in it
 
 
 # The customer's satisfaction survey: one button per score, action_id CSAT_ACTION_PREFIX + "1".."5"

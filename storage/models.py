@@ -350,6 +350,10 @@ class Surge(SQLModel, table=True):
     card_ts: str = Field(default="", max_length=64)
     remind_at: datetime | None = _utc(index=True)  # the one reminder; NULL once sent
     status_updates: int = Field(default=0)  # status updates sent to every affected customer
+    # "Resolve surge" on the card: the incident and its escalations resolved at once (bot/flows/surge_resolve.py)
+    resolved_at: datetime | None = _utc()
+    resolved_by: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    resolution_note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class TimelineEvent(SQLModel, table=True):

@@ -52,6 +52,16 @@ def close(session: Session, surge_id: int) -> None:
     session.execute(update(Surge).where(col(Surge.id) == surge_id).values(status="over", remind_at=None))
 
 
+def resolve(session: Session, surge_id: int, user: str, note: str, now: datetime) -> bool:
+    """Resolve the surge, once: False when it was resolved already (a second form, another person)."""
+    result = session.execute(
+        update(Surge)
+        .where(col(Surge.id) == surge_id, col(Surge.resolved_at).is_(None))
+        .values(status="over", remind_at=None, resolved_at=now, resolved_by=user, resolution_note=note)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def set_card(session: Session, surge_id: int, channel: str, ts: str) -> None:
     session.execute(update(Surge).where(col(Surge.id) == surge_id).values(card_channel=channel, card_ts=ts))
 

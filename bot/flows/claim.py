@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
 
 from bot import card_modals, metrics
 from bot.deps import Deps
@@ -135,23 +138,42 @@ def resolve(
             channel = esc.card_channel if esc is not None else ""
         else:
             refusal, channel = "", ""
-            repo.log(session, esc_id, now, TimelineKind.RESOLVED, actor=user, note=note.strip())
-            if needed:
-                feedback_repo.record_verdict(session, esc_id, needed, user, now, via="resolve")
-                repo.log(session, esc_id, now, TimelineKind.FEEDBACK, actor=user, needed=needed, reason=reason)
-            outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
-            outbox.enqueue(session, esc_id, EffectKind.NOTIFY_RESOLVED, now, key=unique())
-            durations.record(deps, esc)
-            handoff.queue_webhook(session, deps, esc, HandoffState.AI, now)
-            csat.queue_survey(session, deps, esc, now)
-            sources.queue_change(session, esc, sources.Change.RESOLVED, now, user=user)
-            sla.on_stop(session, deps, esc_id, now)
+            resolved(session, deps, esc, user=user, note=note.strip(), now=now, needed=needed, reason=reason)
     if refusal:
         # The form is closed by now (no response_url): say it where the card is.
         action_effects.tell_user(deps, user, channel, refusal)
         return ClickResult(False, refusal)
     outbox.run_for(deps, esc_id)
     return ClickResult(True)
+
+
+def resolved(
+    session: Session,
+    deps: Deps,
+    esc: Escalation,
+    *,
+    user: str,
+    note: str,
+    now: datetime,
+    needed: str = "",
+    reason: str = "",
+    via: str = "",
+) -> None:
+    """What follows a resolve (repo.resolve won), in its transaction: the timeline, the card, the customer
+    told in their thread, the AI agent's thread back, the survey, the source, the SLA clocks stopped."""
+    assert esc.id is not None
+    esc_id = esc.id
+    repo.log(session, esc_id, now, TimelineKind.RESOLVED, actor=user, note=note, **({"via": via} if via else {}))
+    if needed:
+        feedback_repo.record_verdict(session, esc_id, needed, user, now, via="resolve")
+        repo.log(session, esc_id, now, TimelineKind.FEEDBACK, actor=user, needed=needed, reason=reason)
+    outbox.enqueue(session, esc_id, EffectKind.UPDATE_CARD, now, key=unique())
+    outbox.enqueue(session, esc_id, EffectKind.NOTIFY_RESOLVED, now, key=unique())
+    durations.record(deps, esc)
+    handoff.queue_webhook(session, deps, esc, HandoffState.AI, now)
+    csat.queue_survey(session, deps, esc, now)
+    sources.queue_change(session, esc, sources.Change.RESOLVED, now, user=user)
+    sla.on_stop(session, deps, esc_id, now)
 
 
 def _resolve_refusal(esc: Escalation | None, user: str) -> str:

@@ -117,6 +117,9 @@ def view_of(session: Session, deps: Deps, surge: Surge) -> surge_cards.SurgeView
         members=members,
         status_updates=surge.status_updates,
         paged=any(e.paged_at is not None for e in surge_repo.members(session, surge.id)),
+        resolved_at=surge.resolved_at,
+        resolved_by=surge.resolved_by,
+        resolution_note=surge.resolution_note,
     )
 
 

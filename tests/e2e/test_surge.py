@@ -133,3 +133,62 @@ def test_a_surge_is_one_card_one_page_one_reminder_and_the_billing_dispute_keeps
     assert latest.cause == "error:502" and latest.surge_id is None and latest.card_ts
     with session_scope(w.deps.db) as session:
         assert session.get(Surge, surge_id).status == "over"
+
+
+def test_resolve_surge_resolves_every_member_and_tells_each_customer_once(w):
+    for i, name in enumerate(NAMES[:4]):
+        w.advance_to(T0 + timedelta(minutes=i))
+        says(w, name, OUTAGE)
+    says(w, "pied", BILLING)  # account-specific: not in the surge, not resolved with it
+    members = [e for e in escalations(w) if e.surge_id is not None]
+    assert len(members) == 4
+    surge_id = members[0].surge_id
+    # Bob claims the waiting ones (Claim all); one more joins after, waiting: both kinds are resolved.
+    w.driver.click("U0BOB", surge_card(w)["ts"], "C0SUPPORT", Action.SURGE_CLAIM.value)
+    w.settle()
+    says(w, NAMES[4], OUTAGE)  # joins later, waiting
+    card_msg = surge_card(w)
+    assert Action.SURGE_RESOLVE.value in json.dumps(card_msg["blocks"])
+
+    # A Slack Connect customer cannot open the form.
+    outsider = w.driver.block_actions_payload("U0BOB", card_msg["ts"], "C0SUPPORT", Action.SURGE_RESOLVE.value)
+    outsider["user"]["team_id"] = "T0CUSTOMER"
+    w.driver.post_form({"payload": json.dumps(outsider)})
+    w.settle()
+    views_before = len(w.slack.views)
+
+    assert w.driver.click(AGENT, card_msg["ts"], "C0SUPPORT", Action.SURGE_RESOLVE.value).status_code == 200
+    w.settle()
+    assert len(w.slack.views) == views_before + 1
+    view = w.slack.views[-1]
+    assert view["callback_id"] == "baton_surge_resolve_modal" and "*5* escalations" in json.dumps(view["blocks"])
+    assert "errors" in w.driver.submit_view(AGENT, view["id"], {"resolution": {"note": " "}}).json()
+    note = "A bad deploy caused the 502s; rolled back at 15:20."
+    w.clock.advance(timedelta(minutes=2))
+    for _ in range(2):  # a second submission of the same form: taken in once
+        assert w.driver.submit_view(AGENT, view["id"], {"resolution": {"note": note}}).status_code == 200
+        w.settle()
+
+    escs = {e.account_id: e for e in escalations(w)}
+    for name in NAMES[:5]:
+        e = escs[name]
+        assert e.status == "resolved" and e.resolved_by == AGENT and e.resolution_note == note, name
+        with session_scope(w.deps.db) as session:
+            kinds = [t.kind for t in repo.timeline(session, e.id or 0)]
+        assert kinds.count("resolved") == 1 and kinds.count("customer_told_resolved") == 1, name
+        texts = [str(m.get("text", "")) for m in w.slack.bot_messages(f"C0{name.upper()}")]
+        assert sum("marked this as resolved" in t for t in texts) == 1, name
+    assert escs["pied"].status == "open" and escs["pied"].resolved_at is None
+    with session_scope(w.deps.db) as session:
+        surge = session.get(Surge, surge_id)
+        assert surge is not None and surge.status == "over" and surge.resolved_by == AGENT
+    card = json.dumps(surge_card(w)["blocks"], ensure_ascii=False)
+    assert "SURGE RESOLVED" in card and f"resolved* by <@{AGENT}>" in card and "bad deploy" in card
+    assert '"actions"' not in card
+    # The second submission of Alice's form said nothing; a click on the card as Dana's client still
+    # shows it is refused, and she is told who resolved it.
+    assert not any("resolved this surge already" in e["text"] for e in w.slack.ephemerals)
+    stale = w.driver.block_actions_payload("U0DANA", card_msg["ts"], "C0SUPPORT", Action.SURGE_RESOLVE.value, seen=card_msg)
+    w.driver.post_form({"payload": json.dumps(stale)})
+    w.settle()
+    assert any(f"<@{AGENT}> resolved this surge already." in e["text"] for e in w.slack.ephemerals if e.get("user") == "U0DANA")
