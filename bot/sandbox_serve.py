@@ -9,6 +9,8 @@ and it serves a page with a text box and the card's buttons:
     GET  /api/messages   every message in the local Slack, oldest first
     POST /api/say        {"text": "...", "customer": "acme"}      a customer writes in their channel
     POST /api/click      {"action": "claim", "by": "U0CAROL"}      someone clicks the newest card's button
+                         (every card button: claim, release, resolve, take_over, hand_off, note,
+                         reopen, snooze; forms take "note", "team" (hand_off) and "until" (snooze: 2h))
 
 Nothing leaves the machine; the database is a temporary SQLite file, deleted on exit.
 """
@@ -18,11 +20,15 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
 from bot.cards import Action
 from bot.clock import SystemClock
+from bot.domain.chain import parse_duration
 from bot.policy import load_policy_text
 from bot.sandbox.httpserver import LocalHTTPServer, Request, Response, json_response, text_response
 from bot.sandbox.world import AgentSpec, World
@@ -45,7 +51,47 @@ AGENTS = (
     AgentSpec("U0BOB", "bob", teams=("legal",)),
     AgentSpec("U0DANA", "dana"),
 )
-ACTIONS = {"claim": Action.CLAIM, "release": Action.RELEASE, "resolve": Action.RESOLVE}
+@dataclass(frozen=True)
+class ClickInput:
+    """What the person clicking types into the form the button opens."""
+
+    note: str = ""
+    team: str = ""
+    until: datetime | None = None
+
+
+Form = Callable[[ClickInput], dict[str, dict[str, Any]]]
+
+
+def _resolve_form(i: ClickInput) -> dict[str, dict[str, Any]]:
+    return {"resolution": {"note": i.note or "Sorted out."}}
+
+
+def _handoff_form(i: ClickInput) -> dict[str, dict[str, Any]]:
+    return {"team": {"team": i.team}, "handoff_note": {"note": i.note or "Over to you, from the sandbox."}}
+
+
+def _note_form(i: ClickInput) -> dict[str, dict[str, Any]]:
+    return {"internal_note": {"note": i.note or "A note from the sandbox."}}
+
+
+def _snooze_form(i: ClickInput) -> dict[str, dict[str, Any]]:
+    assert i.until is not None
+    return {"until": {"until": {"selected_date_time": int(i.until.timestamp())}}}
+
+
+# Every card button, and the form it opens (None: none). The same buttons as `baton simulate`'s clicks.
+ACTIONS: dict[str, tuple[Action, Form | None]] = {
+    "claim": (Action.CLAIM, None),
+    "release": (Action.RELEASE, None),
+    "resolve": (Action.RESOLVE, _resolve_form),
+    "take_over": (Action.TAKE_OVER, None),
+    "hand_off": (Action.HAND_OFF, _handoff_form),
+    "note": (Action.ADD_NOTE, _note_form),
+    "reopen": (Action.REOPEN, None),
+    "snooze": (Action.SNOOZE, _snooze_form),
+}
+DEFAULT_SNOOZE = timedelta(hours=1)
 SWEEP_SECONDS = 5.0
 
 
@@ -102,32 +148,56 @@ class Sandbox:
                     best = (team.channel, msg)
         return best
 
-    def click(self, action: str, by: str = "", note: str = "") -> dict[str, Any]:
-        wanted = ACTIONS.get(action.lower())
-        if wanted is None:
+    def click(self, action: str, by: str = "", note: str = "", *, team: str = "", until: str = "") -> dict[str, Any]:
+        """`by` clicks `action` on the newest card that shows it, and fills in the form it opens."""
+        found_action = ACTIONS.get(action.lower())
+        if found_action is None:
             raise SandboxError(f"no button {action!r}; use one of {', '.join(ACTIONS)}")
+        wanted, form = found_action
+        given = ClickInput(note=note, team=team, until=self._until(until) if wanted is Action.SNOOZE else None)
+        if wanted is Action.HAND_OFF and team not in self.world.policy.teams:
+            raise SandboxError(f"hand_off needs a team: one of {', '.join(self.world.policy.teams)}")
         found = self._newest_card(wanted)
         if found is None:
             raise SandboxError(f"no card shows a {action} button now (say something that needs a human first)")
         channel, card = found
-        team = next(t.name for t in self.world.policy.teams.values() if t.channel == channel)
-        user = by or next((a.id for a in AGENTS if team in a.teams), AGENTS[0].id)
+        card_team = next(t.name for t in self.world.policy.teams.values() if t.channel == channel)
+        user = by or self._clicker(card_team, wanted)
         driver = self.world.driver
         assert driver is not None
         with self._lock:
             opened, told = len(self.world.slack.views), len(self.world.slack.ephemerals)
             response = driver.click(user, card["ts"], channel, wanted.value)
             self.world.settle()
-            if wanted is Action.RESOLVE:
+            said = [e["text"] for e in self.world.slack.ephemerals[told:] if e.get("user") == user]
+            if form is not None:
                 views = self.world.slack.views
-                if len(views) == opened:  # refused (only the claimer resolves): say what Baton said
-                    said = [e["text"] for e in self.world.slack.ephemerals[told:] if e.get("user") == user]
-                    raise SandboxError(said[-1] if said else "Resolve did not open a modal")
-                driver.submit_view(
-                    user, str(views[-1]["id"]), {"resolution": {"note": note or "Sorted out."}}
-                )
+                if len(views) == opened:  # refused (e.g. only the claimer resolves): say what Baton said
+                    raise SandboxError(said[-1] if said else f"{action} did not open a form")
+                told = len(self.world.slack.ephemerals)
+                submitted = driver.submit_view(user, str(views[-1]["id"]), form(given))
                 self.world.settle()
-        return {"ok": response.status_code == 200, "card": card["ts"], "channel": channel, "by": user}
+                if submitted.content and "errors" in submitted.json():
+                    raise SandboxError("; ".join(submitted.json()["errors"].values()))
+                said = [e["text"] for e in self.world.slack.ephemerals[told:] if e.get("user") == user]
+        result = {"ok": response.status_code == 200, "card": card["ts"], "channel": channel, "by": user}
+        if said:
+            result["told"] = said[-1]
+        return result
+
+    def _clicker(self, team: str, action: Action) -> str:
+        """The team's agent by default; for Take over, someone else (the team's agent is likely the claimer)."""
+        own = next((a.id for a in AGENTS if team in a.teams), AGENTS[0].id)
+        if action is Action.TAKE_OVER:
+            return next(a.id for a in AGENTS if a.id != own)
+        return own
+
+    def _until(self, text: str) -> datetime:
+        try:
+            delay = parse_duration(text) if text else DEFAULT_SNOOZE
+        except ValueError as exc:
+            raise SandboxError(f"until: {exc} (a duration from now, e.g. 2h or 1d)") from None
+        return self.world.clock.now() + delay
 
     def messages(self) -> list[dict[str, Any]]:
         """Every message (top level and thread replies) in the customer and team channels, oldest first."""
@@ -170,7 +240,11 @@ class Sandbox:
             if req.method == "POST" and req.path == "/api/click":
                 return json_response(
                     self.click(
-                        str(body.get("action") or ""), str(body.get("by") or ""), str(body.get("note") or "")
+                        str(body.get("action") or ""),
+                        str(body.get("by") or ""),
+                        str(body.get("note") or ""),
+                        team=str(body.get("team") or ""),
+                        until=str(body.get("until") or ""),
                     )
                 )
         except SandboxError as exc:
@@ -201,7 +275,7 @@ Ctrl-C to stop."""
 
 def _buttons(msg: dict[str, Any]) -> list[str]:
     text = json.dumps(msg.get("blocks") or [])
-    return [name for name, action in ACTIONS.items() if f'"{action.value}"' in text]
+    return [name for name, (action, _) in ACTIONS.items() if f'"{action.value}"' in text]
 
 
 def serve_sandbox(*, port: int | None = None) -> int:

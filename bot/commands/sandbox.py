@@ -2,7 +2,9 @@
 
 baton sandbox say "I want to talk to a human"        # Acme's customer writes in their channel
 baton sandbox say --customer globex "We will sue"   # another customer
-baton sandbox click claim [--by U0ALICE]            # the newest card's Claim (Release, Resolve)
+baton sandbox click claim [--by U0ALICE]            # the newest card's Claim (or any card button)
+baton sandbox click hand_off --team billing --note "a refund question"
+baton sandbox click snooze --until 2h               # note --note "...", take_over, reopen, release
 baton sandbox show                                  # what is in the local Slack now
 """
 
@@ -60,14 +62,23 @@ def _say(args: argparse.Namespace) -> int:
 
 def _click(args: argparse.Namespace) -> int:
     data = _call(
-        args, "POST", "/api/click", {"action": args.action, "by": args.by or "", "note": args.note or ""}
+        args,
+        "POST",
+        "/api/click",
+        {"action": args.action, "by": args.by or "", "note": args.note or "", "team": args.team, "until": args.until},
     )
     if data is None:
         return 2
+    told = f" Baton told them: {data['told']}" if data.get("told") else ""
     print(
-        f"{data['by']} clicked {args.action} on the card {data['card']} in {data['channel']}. See: baton sandbox show"
+        f"{data['by']} clicked {args.action} on the card {data['card']} in {data['channel']}.{told}"
+        " See: baton sandbox show"
     )
     return 0
+
+
+# The card's buttons (bot/sandbox_serve.ACTIONS has the same names; a test checks they agree).
+CLICKS = ("claim", "release", "resolve", "take_over", "hand_off", "note", "reopen", "snooze")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -84,9 +95,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     say.add_argument("--customer", default="acme", help="acme (default) or globex")
     say.set_defaults(func=_say)
     click = sub.add_parser("click", help="click a button on the newest card that has it")
-    click.add_argument("action", choices=("claim", "release", "resolve"))
+    click.add_argument("action", choices=CLICKS)
     click.add_argument("--by", default="", help="who clicks (a user id; default: the team's agent)")
-    click.add_argument("--note", default="", help="the resolution note (resolve)")
+    click.add_argument("--note", default="", help="the text of the form: resolve, hand_off, note")
+    click.add_argument("--team", default="", help="hand_off: the team to hand it to")
+    click.add_argument("--until", default="", help="snooze: how long from now (default 1h), e.g. 2h, 1d")
     click.set_defaults(func=_click)
     show = sub.add_parser("show", help="print every message in the local Slack")
     show.set_defaults(func=_show)

@@ -58,7 +58,7 @@ def test_sandbox_a_customer_message_becomes_a_card_that_can_be_claimed(tmp_path:
         shown = _baton(url, "show")
         assert shown.returncode == 0, shown.stderr
         card = [line for line in shown.stdout.splitlines() if line.startswith("#team-support baton:")]
-        assert card and card[0].endswith("[claim]"), shown.stdout
+        assert card and card[0].endswith("[claim] [hand_off] [note]"), shown.stdout  # every button it shows
         assert "human" in shown.stdout.split("#team-support", 1)[0]  # the customer's message came first
 
         clicked = _baton(url, "click", "claim")
