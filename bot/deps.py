@@ -59,6 +59,7 @@ class Deps:
     # ZendeskClient): how Baton answers customers who are not in Slack (bot/flows/sources.py).
     sources: dict[str, Any] = field(default_factory=dict)
     bug_tracker: Any = None  # integrations.linear_issues.LinearIssues; None: no bug issues (bot/flows/bugs.py)
+    jira: Any = None  # integrations.jira_issues.JiraIssues: teams whose bugs: say tracker: jira
     # bot.domain.tickets.Helpdesk -> integrations.helpdesk_tickets.TicketDesk (ZendeskTickets,
     # FreshdeskTickets): where async handoff tickets are made (bot/flows/tickets.py).
     ticket_desks: dict[str, Any] = field(default_factory=dict)

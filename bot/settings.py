@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Freshdesk, for async handoff tickets (docs/integrations.md): https://{domain}.freshdesk.com
     freshdesk_url: str = Field(default="", alias="BATON_FRESHDESK_URL")
     freshdesk_api_key: SecretStr = Field(default=SecretStr(""), alias="BATON_FRESHDESK_API_KEY")
+    # Jira Cloud, the alternative bug tracker (a team's bugs: {tracker: jira}): https://{site}.atlassian.net
+    jira_url: str = Field(default="", alias="BATON_JIRA_URL")
+    jira_email: str = Field(default="", alias="BATON_JIRA_EMAIL")
+    jira_api_token: SecretStr = Field(default=SecretStr(""), alias="BATON_JIRA_API_TOKEN")
 
     # Account enrichment
     hubspot_token: SecretStr = SecretStr("")

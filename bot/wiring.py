@@ -28,6 +28,7 @@ from bot.web import make_wsgi, slack_routes
 from integrations.ai_agent import AiAgentWebhook
 from integrations.helpdesk import IntercomClient, ZendeskClient, parse_mapping
 from integrations.helpdesk_tickets import FreshdeskTickets, ZendeskTickets
+from integrations.jira_issues import JiraIssues
 from integrations.linear_issues import LinearIssues
 from integrations.llm import LlmSummarizer
 from storage.db import make_engine, migrate
@@ -118,6 +119,15 @@ def bug_tracker_from_settings(settings: Settings) -> LinearIssues | None:
     if not key:
         return None
     return LinearIssues(httpx.Client(timeout=10.0), api_key=key, base_url=settings.linear_api_url)
+
+
+def jira_from_settings(settings: Settings) -> JiraIssues | None:
+    token = settings.jira_api_token.get_secret_value()
+    if not (token or settings.jira_url or settings.jira_email):
+        return None
+    if not (token and settings.jira_url and settings.jira_email):
+        raise ValueError("Jira needs BATON_JIRA_URL, BATON_JIRA_EMAIL and BATON_JIRA_API_TOKEN together")
+    return JiraIssues(httpx.Client(timeout=10.0), base_url=settings.jira_url, email=settings.jira_email, api_token=token)
 
 
 def llm_from_settings(settings: Settings) -> LlmSummarizer | None:
@@ -237,6 +247,7 @@ def build(
         sources=sources_from_settings(settings),
         bug_tracker=bug_tracker if bug_tracker is not None else bug_tracker_from_settings(settings),
         ticket_desks=ticket_desks_from_settings(settings),
+        jira=jira_from_settings(settings),
         effects=EFFECTS,
     )
     app = create_app(deps)

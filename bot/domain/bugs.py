@@ -142,7 +142,16 @@ def bug_title(texts: Sequence[str], *, account_name: str, limit: int = 120) -> s
 # ---------------------------------------------------------------------------- policy
 
 
-BUGS_KEYS = ("linear_team_id", "labels", "create", "categories")
+BUGS_KEYS = ("tracker", "linear_team_id", "jira_project", "issue_type", "labels", "create", "categories")
+
+
+class Tracker(StrEnum):
+    LINEAR = "linear"
+    JIRA = "jira"  # Jira Cloud (integrations/jira_issues.py)
+
+
+_JIRA_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,9}")
+_JIRA_LABEL = re.compile(r"[^\s]{1,255}")
 DEFAULT_CATEGORIES = ("technical",)
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _EXAMPLE = "e.g. bugs: {linear_team_id: 9cfb482a-81e3-4154-b5b9-2c805e70a02d, labels: [], create: true}"
@@ -150,10 +159,18 @@ _EXAMPLE = "e.g. bugs: {linear_team_id: 9cfb482a-81e3-4154-b5b9-2c805e70a02d, la
 
 @dataclass(frozen=True, slots=True)
 class BugsConfig:
-    linear_team_id: str
-    labels: tuple[str, ...] = ()  # Linear label ids added to every issue Baton creates
+    linear_team_id: str = ""
+    labels: tuple[str, ...] = ()  # label ids (Linear) or label names (Jira) added to every issue Baton creates
     create: bool = True  # False: only link an open bug the account already has
     categories: tuple[str, ...] = DEFAULT_CATEGORIES  # escalations of these categories are looked at
+    tracker: Tracker = Tracker.LINEAR
+    jira_project: str = ""  # Jira: the project key issues are created in
+    issue_type: str = "Bug"  # Jira: the issue type's name
+
+    @property
+    def project(self) -> str:
+        """Where issues are created: the Linear team's id or the Jira project's key."""
+        return self.jira_project if self.tracker == Tracker.JIRA else self.linear_team_id
 
 
 def parse_bugs(
@@ -167,6 +184,12 @@ def parse_bugs(
     for key in raw:
         if key not in BUGS_KEYS:
             raise PolicyError((*path, str(key)), f"unknown key '{key}'", "use " + ", ".join(BUGS_KEYS))
+    try:
+        tracker = Tracker(str(raw.get("tracker", Tracker.LINEAR)))
+    except ValueError:
+        raise PolicyError((*path, "tracker"), f"'{raw.get('tracker')}' is not a bug tracker", "use linear | jira") from None
+    if tracker == Tracker.JIRA:
+        return _parse_jira(raw, path, categories=categories)
     team_id = raw.get("linear_team_id")
     if not isinstance(team_id, str) or not _UUID.fullmatch(team_id.strip()):
         raise PolicyError(
@@ -182,6 +205,18 @@ def parse_bugs(
             raise PolicyError(
                 (*path, "labels", i), "must be a Linear label id (a UUID)", "query `issueLabels { nodes { id name } }`"
             )
+    create, cats = _create_and_categories(raw, path, categories)
+    return BugsConfig(
+        linear_team_id=team_id.strip(),
+        labels=tuple(label.strip() for label in labels),
+        create=create,
+        categories=cats,
+    )
+
+
+def _create_and_categories(
+    raw: Mapping[str, Any], path: tuple[str | int, ...], categories: Sequence[str]
+) -> tuple[bool, tuple[str, ...]]:
     create = raw.get("create", True)
     if not isinstance(create, bool):
         raise PolicyError((*path, "create"), "must be true or false", "create: true makes Baton open issues")
@@ -191,9 +226,33 @@ def parse_bugs(
     for i, cat in enumerate(cats):
         if cat not in categories:
             raise PolicyError((*path, "categories", i), f"'{cat}' is not a category", "use " + ", ".join(categories))
+    return create, tuple(cats)
+
+
+def _parse_jira(raw: Mapping[str, Any], path: tuple[str | int, ...], *, categories: Sequence[str]) -> BugsConfig:
+    """`bugs: {tracker: jira, jira_project: ENG, issue_type: Bug, labels: [customer-facing]}`."""
+    if "linear_team_id" in raw:
+        raise PolicyError((*path, "linear_team_id"), "is for Linear; this team's tracker is jira", "remove it, or say tracker: linear")
+    project = raw.get("jira_project")
+    if not isinstance(project, str) or not _JIRA_KEY.fullmatch(project.strip()):
+        raise PolicyError(
+            (*path, "jira_project"), "must be the Jira project's key (capital letters and digits)", "e.g. jira_project: ENG"
+        )
+    issue_type = raw.get("issue_type", "Bug")
+    if not isinstance(issue_type, str) or not issue_type.strip():
+        raise PolicyError((*path, "issue_type"), "must name an issue type of the project", "e.g. issue_type: Bug")
+    labels = raw.get("labels", [])
+    if not isinstance(labels, list):
+        raise PolicyError((*path, "labels"), "must be a list of Jira labels", "e.g. labels: [customer-facing]")
+    for i, label in enumerate(labels):
+        if not isinstance(label, str) or not _JIRA_LABEL.fullmatch(label):
+            raise PolicyError((*path, "labels", i), "a Jira label has no spaces", "e.g. customer-facing")
+    create, cats = _create_and_categories(raw, path, categories)
     return BugsConfig(
-        linear_team_id=team_id.strip(),
-        labels=tuple(label.strip() for label in labels),
+        labels=tuple(labels),
         create=create,
-        categories=tuple(cats),
+        categories=cats,
+        tracker=Tracker.JIRA,
+        jira_project=project.strip(),
+        issue_type=issue_type.strip(),
     )

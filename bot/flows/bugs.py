@@ -27,7 +27,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.domain.bugs import bug_signature, bug_title
+from bot.domain.bugs import BugsConfig, Tracker, bug_signature, bug_title
 from bot.flows import outbox, render, summaries
 from bot.flows.outbox import EffectKind, Handler, Job, Permanent, Retry
 from bot.flows.slack_lookups import card_permalink
@@ -41,11 +41,16 @@ log = logging.getLogger(__name__)
 MARKER = "Created by Baton for escalation"
 
 
+def tracker_for(deps: Deps, config: BugsConfig) -> Any:
+    """The team's tracker: Linear (deps.bug_tracker) or Jira Cloud (deps.jira); None when not configured."""
+    return deps.jira if config.tracker == Tracker.JIRA else deps.bug_tracker
+
+
 def queue(session: Session, deps: Deps, esc: Escalation, now: datetime) -> None:
     """At the opening: queue the bug effect when the team's policy and the category ask for it."""
     team = deps.policy.teams.get(esc.team)
     config = team.bugs if team is not None else None
-    if config is None or deps.bug_tracker is None or esc.category not in config.categories:
+    if config is None or tracker_for(deps, config) is None or esc.category not in config.categories:
         return
     assert esc.id is not None
     outbox.enqueue(session, esc.id, EffectKind.BUG_ISSUE, now, issue_id=str(uuid.uuid4()))
@@ -85,18 +90,18 @@ def _summary_text(deps: Deps, esc_id: int) -> str:
 
 
 def _bug_issue(deps: Deps, job: Job) -> None:
-    tracker = deps.bug_tracker
     with read_scope(deps.db) as session:
         esc = session.get(Escalation, job.esc_id)
         conv = session.get(Conversation, esc.conversation_id) if esc is not None else None
-        if esc is None or conv is None or esc.bug is not None or esc.status == RESOLVED or tracker is None:
+        if esc is None or conv is None or esc.bug is not None or esc.status == RESOLVED:
             return
         texts = [m.text for m in repo.messages_of(session, conv.id or 0) if m.role == "customer"]
         team = deps.policy.teams.get(esc.team)
         account_id, account_name = esc.account_id, esc.account_id
     config = team.bugs if team is not None else None
     signal = bug_signature(texts)
-    if config is None or signal is None:
+    tracker = tracker_for(deps, config) if config is not None else None
+    if config is None or signal is None or tracker is None:
         return
     issue_id = str(job.payload.get("issue_id") or "")
     if job.attempt > 1 and issue_id:  # an earlier run may have created it before it could record it
@@ -119,9 +124,10 @@ def _bug_issue(deps: Deps, job: Job) -> None:
     if isinstance(label, ServiceFailure):
         raise _fail(label)
     redact = deps.policy.redactor
+    extra = {"issue_type": config.issue_type} if config.tracker == Tracker.JIRA else {}
     created = tracker.create(
         issue_id=issue_id,
-        team_id=config.linear_team_id,
+        team_id=config.project,
         title=redact(bug_title(texts, account_name=account_name)),
         description=description(
             summary=_summary_text(deps, job.esc_id),
@@ -131,6 +137,7 @@ def _bug_issue(deps: Deps, job: Job) -> None:
             quote=redact(signal.quote),
         ),
         label_ids=(label, *config.labels),
+        **extra,
     )
     if isinstance(created, ServiceFailure):
         raise _fail(created)

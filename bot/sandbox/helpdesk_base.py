@@ -16,14 +16,14 @@ class HelpdeskStandIn(FailingStandIn):
     def __init__(self) -> None:
         super().__init__()
         self._lose = 0  # answers to lose after carrying the request out
-        self._lose_method = ""
+        self._lose_method = self._lose_path = ""
         self.requests: list[dict[str, Any]] = []
 
-    def lose_next_answers(self, count: int = 1, *, method: str = "") -> None:
-        """Carry out the next `count` requests (of `method`, when given), then answer 504: the work is
-        done, the answer is lost."""
+    def lose_next_answers(self, count: int = 1, *, method: str = "", path: str = "") -> None:
+        """Carry out the next `count` requests (of `method` to `path`, when given), then answer 504:
+        the work is done, the answer is lost."""
         with self._lock:
-            self._lose, self._lose_method = self._lose + count, method.upper()
+            self._lose, self._lose_method, self._lose_path = self._lose + count, method.upper(), path
 
     def log(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -39,7 +39,10 @@ class HelpdeskStandIn(FailingStandIn):
             url = self.url + req.path + (f"?{query}" if query else "")
             self.requests.append({"url": url, "method": req.method, "body": body})
             failure = self._failures.popleft() if self._failures else 0
-            lose = self._lose > 0 and not failure and self._lose_method in ("", req.method)
+            lose = (
+                self._lose > 0 and not failure and self._lose_method in ("", req.method)
+                and self._lose_path in ("", req.path)
+            )  # fmt: skip
             if lose:
                 self._lose -= 1
         if failure:

@@ -35,6 +35,7 @@ from bot.sandbox.helpdesks import (
     ZendeskStandIn,
 )
 from bot.sandbox.helpdesks import write_log as write_helpdesk_requests
+from bot.sandbox.jira import JIRA_EMAIL, JIRA_TOKEN, JiraStandIn
 from bot.sandbox.opsgenie import API_KEY as OG_API_KEY
 from bot.sandbox.opsgenie import OpsgenieStandIn
 from bot.sandbox.pagerduty import API_TOKEN as PD_API_TOKEN
@@ -95,6 +96,7 @@ class World:
         extra_settings: Mapping[str, Any] | None = None,  # more BATON_* settings (helpdesks, limits)
         helpdesks: bool = False,  # start the Intercom and Zendesk stand-ins and connect Baton to them
         helpdesk_log: str | Path | None = None,  # every request sent to them, one JSON line each
+        jira: bool = False,  # start the Jira Cloud stand-in (project ENG) and connect Baton to it
     ) -> None:
         self.ai_webhook = ai_webhook
         self.llm = llm
@@ -105,6 +107,7 @@ class World:
         self.intercom: IntercomStandIn | None = IntercomStandIn() if helpdesks or helpdesk_log else None
         self.zendesk: ZendeskStandIn | None = ZendeskStandIn() if helpdesks or helpdesk_log else None
         self.freshdesk: FreshdeskStandIn | None = FreshdeskStandIn() if helpdesks or helpdesk_log else None
+        self.jira: JiraStandIn | None = JiraStandIn() if jira else None
         self.clock = clock
         self.pager_log = pager_log
         self._tmp = tempfile.TemporaryDirectory(prefix="baton-world-")  # the database file, the spool
@@ -175,6 +178,12 @@ class World:
             accounts_source = self.crm.account_source(self._http)
         pagers, oncall_sources = self._start_pagers()
         self.extra_settings.update(self._start_helpdesks())
+        if self.jira is not None:
+            self.jira.start()
+            self.jira.add_project("ENG")
+            self.extra_settings.update(
+                {"BATON_JIRA_URL": self.jira.url, "BATON_JIRA_EMAIL": JIRA_EMAIL, "BATON_JIRA_API_TOKEN": SecretStr(JIRA_TOKEN)}
+            )
         settings = Settings(
             database_url=self.database_url,
             slack_bot_token=fake.bot_token,  # type: ignore[arg-type]
@@ -218,7 +227,7 @@ class World:
             self.runtime.close()
         if self.crm is not None:
             self.crm.stop()
-        for standin in (self.pagerduty, self.opsgenie, self.intercom, self.zendesk, self.freshdesk):
+        for standin in (self.pagerduty, self.opsgenie, self.intercom, self.zendesk, self.freshdesk, self.jira):
             if standin is not None:
                 standin.stop()
         self.slack.stop()
