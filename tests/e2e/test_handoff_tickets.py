@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bot.clock import VirtualClock
+from bot.flows import tickets as ticket_flow
 from bot.flows.tickets import key_for
 from bot.policy import load_policy_text
 from bot.sandbox.helpdesks import IntercomStandIn, ZendeskStandIn
@@ -237,3 +238,26 @@ def test_tickets_to_an_unconfigured_helpdesk_are_refused_on_the_timeline(ticket_
     _say(w, HUMAN)
     failed = [e for e in _timeline(w) if str(e.kind) == "effect_failed" and e.detail.get("effect") == "helpdesk_ticket"]
     assert failed and "not configured" in failed[0].detail["error"] and failed[0].detail.get("retry_at") is None
+
+
+def test_a_crash_after_the_create_or_a_lost_freshdesk_answer_files_one_ticket(ticket_world, monkeypatch):
+    w = ticket_world("{helpdesk: freshdesk, when: [always], requester_email: support@ourco.example}")
+    assert w.freshdesk is not None
+    w.freshdesk.lose_next_answers(1, method="POST")  # Freshdesk filed it; the answer was lost
+    real, calls = ticket_flow._record, {"n": 0}
+
+    def dies_once(deps: Any, job: Any, ticket: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("worker died after the ticket was found")
+        real(deps, job, ticket)
+
+    monkeypatch.setattr(ticket_flow, "_record", dies_once)
+    _say(w, HUMAN)
+    assert len(w.freshdesk.created()) == 1 and _card_field(w, "Ticket") == ""
+    for _ in range(3):
+        w.advance_to(w.clock.now() + timedelta(minutes=5))
+    [ticket] = w.freshdesk.created()
+    assert calls["n"] == 2  # the crashed run, then the one that recorded it
+    assert f"/a/tickets/{ticket['id']}" in _card_field(w, "Ticket")
+    assert len(_creates(w.freshdesk)) == 1  # every retry searched by the tag first
