@@ -41,6 +41,13 @@ PROBLEMS = [
     "os números não batem há dias",
     "i numeri non tornano da ieri",
     "de cijfers kloppen niet sinds gisteren",
+    "We are having an issue with SSO",
+    "Tenemos un problema con la sincronización",
+    "Wir haben ein Problem mit dem Export",
+    "Nous avons un problème avec la synchro",
+    "Estamos com um problema no login",
+    "Abbiamo un problema con le fatture",
+    "We hebben een probleem met de koppeling",
 ]
 HOW_TO = [
     "how do I export a report?",
@@ -52,6 +59,8 @@ HOW_TO = [
     "prices went down this month, nice",
     "how do I see errors in the log?",
     "where can I see the wrong entries?",
+    "how do we add a user?",
+    "we have a question about our invoice",
 ]
 
 
