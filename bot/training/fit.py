@@ -18,7 +18,7 @@ from bot.domain.nlu.model import OTHER_LANGUAGE, Weights, aggregate, message_uni
 from bot.domain.nlu.preprocess import visible_text
 from bot.training.data import OTHER, Example
 
-BASE_VERSION = "baton-nlu-2026.12.2"
+BASE_VERSION = "baton-nlu-2026.12.3"
 LABELS: tuple[Label, ...] = tuple(Label)
 C = 8.0  # inverse regularisation of the label models (chosen on the held-out split, see docs/model.md)
 LANG_C = 20.0

@@ -238,8 +238,8 @@ LEAVE_ALONE: dict[str, list[str]] = {
 }
 
 
-# What the built-in policy gets wrong today (model baton-nlu-2026.12.2, label triggers on; before they
-# went on, 61 more dev cases were listed here): each is an expected failure, strictly. A case that starts passing
+# What the built-in policy gets wrong today (model baton-nlu-2026.12.3, label triggers on; before they
+# went on, 61 more dev cases were listed here, and 2026.12.3 fixed 12 of 2026.12.2's): each is an expected failure, strictly. A case that starts passing
 # fails as XPASS: the engine got better, so take its line out of this list (the list only shrinks).
 # A case not listed that fails is a regression. Do not add a line to make a change land: fix the
 # engine, or say in the commit why the expectation (the dev set's label) is wrong.
@@ -247,23 +247,13 @@ KNOWN_MISSES: frozenset[str] = frozenset(
     {
         "escalate non_english:human-human_request-062",
         "escalate compliance:topics-compliance-003",
-        "escalate compliance:topics-compliance-014",
-        "escalate data_deletion:topics-data_deletion-007",
-        "escalate cancellation:topics-cancellation-008",
-        "escalate cancellation:topics-cancellation-014",
-        "escalate cancellation:v2-conversations-cancellation-001",
-        "escalate billing_dispute:topics-billing_dispute-010",
-        "escalate security_incident:topics-security_incident-017",
-        "escalate security_incident:v2-conversations-security_incident-002",
+        "escalate cancellation:topics-cancellation-014",  # de "Vertrag nicht verlängern": legal 0.37 >= 0.35, to legal
         "not billing_dispute:tricky-tricky_routine-027",
         "not frustration_over_turns:tricky-tricky_routine-084",
         # newly missed when the label triggers went on (model baton-nlu-2026.12.2):
         "escalate human_request:v2-conversations-human_request-007",  # sarcasm: only frustration_building (queued)
-        "escalate billing_dispute:v2-conversations-billing_dispute-001",  # two payments, over turns: 0.71 < 0.95
-        "escalate billing_dispute:v2-conversations-billing_dispute-005",  # the same in French
         "not human_request:tricky-tricky_routine-019",  # an auto-reply template pasted without quote marks
         "not billing_dispute:v2-conversations-tricky_routine-007",  # pt: "why was I charged more?", then "oh right"
-        "not business_context:turns-business_context-004",  # self-serve "import failing for some users" -> outage
     }
 )
 KNOWN_MISS = pytest.mark.xfail(
@@ -380,13 +370,13 @@ def test_business_context_tips_a_mild_problem_only_for_the_account_that_matters(
 
 # Floors for the whole dev split, set a little under what the engine measured when these tests landed
 # (docs/quality.md has the figures): a real regression fails here, noise from one changed example does not.
-# Measured with model baton-nlu-2026.12.2 and the label triggers on: recall 215/253 = 85.0 %, false
-# escalations 7/169 = 4.1 %, tricky 5/79 = 6.3 %. Issue 7's targets (>= 90 %, <= 3 %, <= 10 %) are NOT
+# Measured with model baton-nlu-2026.12.3 and the label triggers on: recall 243/253 = 96.0 %, false
+# escalations 5/169 = 3.0 %, tricky 5/79 = 6.3 % (2026.12.2: 85.0 %, 4.1 %, 6.3 %). Issue 7's targets (>= 90 %, <= 3 %, <= 10 %) are NOT
 # met yet (docs/quality.md): the floor and the ceilings sit just outside what is measured, so a real
 # regression (or a trigger that floods routine traffic) fails here; tighten them toward the targets as the
 # engine improves, never loosen them to land a change.
-DEV_RECALL_FLOOR = 0.83  # share of must-escalate conversations escalated
-DEV_FALSE_CEILING = 0.05  # share of must-not conversations escalated (target 0.03)
+DEV_RECALL_FLOOR = 0.93  # share of must-escalate conversations escalated
+DEV_FALSE_CEILING = 0.04  # share of must-not conversations escalated (target 0.03)
 DEV_TRICKY_CEILING = 0.08  # share of tricky routine conversations escalated (target 0.10)
 
 

@@ -120,6 +120,11 @@ def test_sentences_split_on_punctuation_and_lines() -> None:
             "automatisch",
             "medewerker",
         ),
+        (
+            'Our users keep typing "talk to a human" into the widget. How do we route that?',
+            "route that",
+            "human",
+        ),
     ],
 )
 def test_what_others_typically_write_is_removed(text: str, kept: str, gone: str) -> None:

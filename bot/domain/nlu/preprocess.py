@@ -43,7 +43,7 @@ _FORWARD = re.compile(
 _REPORTING = (
     r"wrote|writes|said|says|say|told (?:me|us)|tells (?:me|us)|asked|asks|emailed|messaged|texted|"
     r"posted|replied|replies|complained|mentioned|shows|showed|reads|put it|goes|"
-    r"write|type|types|typed|send|sends|sent|ask|"
+    r"write|type|types|typed|typing|writing|saying|asking|enter|enters|entering|send|sends|sent|ask|"
     r"escribi[óo]|escribe|escriben|ponen|dijo|dice|dicen|me dijo|nos dijo|pregunt[óo]|preguntan|"
     r"schrieb|schreibt|schreiben|tippen|tippt|sagte|sagt|sagen|meinte|fragte|fragen|"
     r"a [ée]crit|[ée]crit|[ée]crivent|tapent|a dit|dit|disent|m'a dit|nous a dit|a demand[ée]|demandent|"

@@ -16,7 +16,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": "safety",
             "reason": "Customer may be in danger or distress",
-            "params": {"threshold": 0.8},
+            "params": {"threshold": 0.775},
         },
         "model_human_request": {
             "family": "behavioral",
@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": None,
             "reason": "Customer asked for a human",
-            "params": {"threshold": 0.8},
+            "params": {"threshold": 0.7},
         },
         "model_legal_threat": {
             "family": "contextual",
@@ -34,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": "legal",
             "reason": "Customer mentioned legal action",
-            "params": {"threshold": 0.375},
+            "params": {"threshold": 0.35},
         },
         "model_security_incident": {
             "family": "contextual",
@@ -43,11 +43,12 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "immediate",
             "category": "security",
             "reason": "Customer reported a security problem",
-            "params": {"threshold": 0.95},
+            "params": {"threshold": 0.85},
         },
         "model_outage": {
             "family": "contextual",
             "detector": "model",
+            "enabled": False,
             "label": "outage",
             "urgency": "immediate",
             "category": "technical",
@@ -61,7 +62,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": "privacy",
             "reason": "Customer raised a privacy or data-protection request",
-            "params": {"threshold": 0.5},
+            "params": {"threshold": 0.775},
         },
         "model_compliance": {
             "family": "contextual",
@@ -70,7 +71,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": "compliance",
             "reason": "Customer asked about compliance (SOC 2, HIPAA, DPA, data residency)",
-            "params": {"threshold": 0.625},
+            "params": {"threshold": 0.9},
         },
         "model_billing_dispute": {
             "family": "contextual",
@@ -79,7 +80,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": "billing",
             "reason": "Customer disputes a charge",
-            "params": {"threshold": 0.95},
+            "params": {"threshold": 0.3},
         },
         "model_cancellation": {
             "family": "contextual",
@@ -88,7 +89,7 @@ DEFAULTS: dict[str, Any] = {
             "urgency": "queued",
             "category": "cancellation",
             "reason": "Customer wants to cancel or leave",
-            "params": {"threshold": 0.925},
+            "params": {"threshold": 0.9},
         },
         "model_frustration": {
             "family": "sentiment",
@@ -98,7 +99,7 @@ DEFAULTS: dict[str, Any] = {
             "category": None,
             "segments": ["enterprise", "mid-market"],
             "reason": "Customer is frustrated",
-            "params": {"threshold": 0.85},
+            "params": {"threshold": 0.425},
         },
         "frustration_building": {
             "family": "sentiment",
