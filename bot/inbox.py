@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.executor import TrackingExecutor
+from bot.inbox_writer import InboxWriter, NotStored
 from bot.intake import Kind, Lane, SlackRequest
 from bot.spool import Spool
 from storage import inbox as store
@@ -132,6 +133,14 @@ class _Lane:
         with self._cond:
             self._inflight += 1
 
+    def try_reserve(self) -> bool:
+        """Reserve a slot if one is free now (a new item then goes straight to a worker)."""
+        with self._cond:
+            if self._stopped or self._inflight >= self.size:
+                return False
+            self._inflight += 1
+            return True
+
     def release(self) -> None:
         with self._cond:
             self._inflight -= 1
@@ -226,6 +235,7 @@ class Inbox:
             Lane.EVENTS: _Lane(self, Lane.EVENTS, self.config.event_workers),
             Lane.INTERACTIVE: _Lane(self, Lane.INTERACTIVE, self.config.interactive_workers),
         }
+        self.writer = InboxWriter(db=db, clock=clock)
         self._spool_wake = threading.Event()
         self._stopped = threading.Event()
         self._spooler = threading.Thread(target=self._drain_spool, name="baton-spool", daemon=True)
@@ -233,6 +243,7 @@ class Inbox:
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> Inbox:
+        self.writer.start()
         for lane in self.lanes.values():
             lane.start()
         self._spooler.start()
@@ -245,6 +256,7 @@ class Inbox:
         for lane in self.lanes.values():
             lane.stop()
         self._fallback.shutdown(wait=True)
+        self.writer.stop()  # the finished items' "done" goes out
         if self._spooler.is_alive():
             self._spooler.join(timeout=10)
         self.spool.close()
@@ -265,7 +277,8 @@ class Inbox:
         return False
 
     def _idle(self) -> bool:
-        return all(lane.idle for lane in self.lanes.values()) and self._fallback.wait_idle(0)
+        lanes = all(lane.idle for lane in self.lanes.values())
+        return lanes and self._fallback.wait_idle(0) and self.writer.idle
 
     # ---------------------------------------------------------------- the request path
 
@@ -273,10 +286,28 @@ class Inbox:
         """Store a verified request, then answer it: nothing is acknowledged that is not stored."""
         if request.kind is Kind.INTERACTION or request.kind is Kind.COMMAND:
             return self._accept_interaction(request)
-        outcome = self._store(request, leased=False)
+        lane = self.lanes[request.lane]
+        # A worker is free: the item is stored leased to it and handed over at once (no lease
+        # transaction, no wait for the lane to look). Otherwise it is stored pending for the lane.
+        direct = lane.try_reserve()
+        try:
+            outcome = self._store(request, leased=direct)
+        except BaseException:
+            if direct:
+                lane.release()
+            raise
         if outcome is None:
+            if direct:
+                lane.release()
             return Answer(503, "cannot store the request right now", {"Retry-After": "1"})
-        self.lanes[request.lane].wake()
+        if not direct:
+            lane.wake()
+        elif outcome in ("duplicate", "spooled"):
+            lane.release()
+        else:
+            item = _item(self._entry(request), self.clock.now(), self.clock.now(), attempts=1)
+            item.id = int(outcome)
+            lane.run_reserved(lambda: self.process(item))
         return Answer(200)
 
     def _accept_interaction(self, request: SlackRequest) -> Answer:
@@ -327,26 +358,32 @@ class Inbox:
         self.lanes[Lane.EVENTS].wake()
         return Stored.STORED
 
-    def _store(self, request: SlackRequest, *, leased: bool) -> str | None:
-        """The item's id, "duplicate", "spooled", or None when it could be stored nowhere."""
-        now = self.clock.now()
-        entry = {
+    def _entry(self, request: SlackRequest) -> dict[str, Any]:
+        return {
             "key": request.key,
             "lane": str(request.lane),
             "kind": request.subtype,
             "content_type": request.content_type,
             "body": request.body,
-            "received_at": now.isoformat(),
+            "received_at": self.clock.now().isoformat(),
         }
+
+    def _store(self, request: SlackRequest, *, leased: bool) -> str | None:
+        """The item's id, "duplicate", "spooled", or None when it could be stored nowhere.
+
+        A leased event item is counted as one attempt already (as a lease counts it); an interaction
+        keeps 0, its lazy part settling as attempt 1."""
+        now = self.clock.now()
+        entry = self._entry(request)
         if not self.spool.active:
+            attempts = 1 if leased and request.lane == Lane.EVENTS else 0
             try:
-                with session_scope(self.db) as session:
-                    item_id = store.record(
-                        session, _item(entry, now, now + self.config.lease if leased else now)
-                    )
+                item_id = self.writer.record(
+                    _item(entry, now, now + self.config.lease if leased else now, attempts=attempts)
+                )
                 return "duplicate" if item_id is None else str(item_id)
-            except SQLAlchemyError as exc:
-                log.warning("inbox: database unavailable (%s); spooling requests locally", _short(exc))
+            except NotStored as exc:
+                log.warning("inbox: database unavailable (%s); spooling requests locally", exc)
         try:
             self.spool.append(entry)
         except OSError as exc:
@@ -410,10 +447,10 @@ class Inbox:
     def _settle(self, item_id: int, attempts: int, error: str) -> None:
         now = self.clock.now()
         try:
+            if not error:
+                self.writer.finish(item_id)  # with the writer's next transaction
+                return
             with session_scope(self.db) as session:
-                if not error:
-                    store.finish(session, item_id, now)
-                    return
                 give_up = attempts >= self.config.max_attempts
                 wait = timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))
                 store.retry_later(session, item_id, now + wait, error, give_up=give_up)
@@ -453,9 +490,10 @@ class Inbox:
             store.record(session, _item(entry, now, now))
 
 
-def _item(entry: dict[str, Any], now: datetime, available_at: datetime) -> InboxItem:
+def _item(entry: dict[str, Any], now: datetime, available_at: datetime, *, attempts: int = 0) -> InboxItem:
     received = entry.get("received_at")
     return InboxItem(
+        attempts=attempts,
         key=str(entry["key"]),
         lane=str(entry["lane"]),
         kind=str(entry.get("kind", ""))[:64],

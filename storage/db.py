@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
+
+from storage import sqlite_gate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "baton_read_only"  # execution option carried by read_scope's connections
@@ -29,10 +31,24 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        database = make_url(url).database
+        on_file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+        gate = sqlite_gate.gate_for(str(database)) if on_file else None
+        pool_args: dict[str, Any] = {"pool_size": pool_size, "max_overflow": pool_size} if on_file else {}
+        engine = create_engine(
+            url,
+            **pool_args,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                **sqlite_gate.connect_args(str(database) if on_file else None),
+            },
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            if isinstance(dbapi_conn, sqlite_gate.GatedConnection):
+                dbapi_conn.baton_gate = gate
             cur = dbapi_conn.cursor()
             if ":memory:" not in url and url != "sqlite://":
                 cur.execute("PRAGMA journal_mode=WAL")
@@ -49,10 +65,17 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
 
         # A read-only session (read_scope) begins DEFERRED: it takes no write lock, so readers (card
         # views, /escalations, /metrics, the sweep's due-row scans) never queue behind writers in WAL.
+        # Writers queue at the gate first (storage/sqlite_gate.py), not in SQLite's sleeping busy handler.
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
-            readonly = conn.get_execution_options().get(READ_ONLY, False)
-            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(READ_ONLY, False):
+                conn.exec_driver_sql("BEGIN")
+                return
+            dbapi_conn = conn.connection.dbapi_connection
+            if isinstance(dbapi_conn, sqlite_gate.GatedConnection):
+                dbapi_conn.begin_write()
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # connect_timeout: an unreachable database fails a connection in 2 s, so a request that finds it

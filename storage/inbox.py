@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete, func, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -45,6 +46,38 @@ def record(session: Session, item: InboxItem) -> int | None:
     except IntegrityError:
         return None
     return item.id
+
+
+def record_new(session: Session, item: InboxItem) -> int | None:
+    """`record` in one statement (INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id): the id, or
+    None when the key is already recorded. The request path's insert: one round trip, no savepoint."""
+    values = {
+        "key": item.key,
+        "lane": item.lane,
+        "kind": item.kind,
+        "content_type": item.content_type,
+        "body": item.body,
+        "status": item.status,
+        "attempts": item.attempts,
+        "available_at": item.available_at,
+        "received_at": item.received_at,
+    }
+    table = InboxItem.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = insert.values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    row = session.execute(stmt).first()
+    return int(row[0]) if row is not None else None
+
+
+def finish_many(session: Session, item_ids: list[int], now: datetime) -> None:
+    """`finish` for several processed items in one statement."""
+    if item_ids:
+        session.execute(
+            update(InboxItem)
+            .where(col(InboxItem.id).in_(item_ids))
+            .values(status=Status.DONE, done_at=now, available_at=now)
+        )
 
 
 def lease(session: Session, lane: str, now: datetime, until: datetime, limit: int) -> list[InboxItem]:
