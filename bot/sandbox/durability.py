@@ -26,6 +26,7 @@ import httpx
 from sqlalchemy import text
 
 from bot.sandbox.driver import SlackDriver
+from bot.sandbox.pagerduty import PagerDutyStandIn
 from bot.sandbox.slack import FakeSlack
 from storage.db import make_engine
 
@@ -44,16 +45,33 @@ def customer_channels(n: int) -> list[str]:
     return [f"C0CUST{i:03d}" for i in range(n)]
 
 
-def policy_yaml(channels: list[str]) -> str:
+def policy_yaml(channels: list[str], *, pages: bool = False) -> str:
+    """The policy of the scenario; `pages`: the team is paged through PagerDuty one second after an
+    escalation opens, each escalation on its own (a surge threshold nobody reaches: a surge would page
+    once for all of them), so every escalation makes exactly one page to count."""
     accounts = "\n".join(
         f"  - {{channel: {c}, account: acct{i}, name: Account {i}, tier: enterprise}}"
         for i, c in enumerate(channels)
     )
+    team = f"{{channel: {SUPPORT}}}"
+    paging = ""
+    if pages:
+        team = f"{{channel: {SUPPORT}, oncall: {{provider: pagerduty, escalation_policy_id: EPSUPPORT}}}}"
+        paging = (
+            "chains:\n  immediate: [{after: 1s, action: page}]\n  queued: [{after: 1s, action: page}]\n"
+            "surge: {threshold: 1000}\n"
+        )
     return (
         "version: 1\nworkspace: {ai_bot_users: [U0AIAGENT]}\n"
         "team_defaults: {timezone: UTC, hours: always}\n"
-        f"accounts:\n{accounts}\nteams:\n  support: {{channel: {SUPPORT}}}\nrouting: {{default_team: support}}\n"
+        f"accounts:\n{accounts}\nteams:\n  support: {team}\nrouting: {{default_team: support}}\n"
+        + paging
     )
+
+
+def pager_env(pager: PagerDutyStandIn) -> dict[str, str]:
+    """The environment that points `baton serve` at the PagerDuty stand-in (events only)."""
+    return {"PAGERDUTY_ROUTING_KEY": pager.routing_key, "PAGERDUTY_EVENTS_URL": pager.url}
 
 
 def slack_world(channels: list[str]) -> FakeSlack:
@@ -269,17 +287,29 @@ class Tally:
     doubled_customer_notes: int  # customer threads where Baton's note was posted more than once
     pending_inbox: int
     cards_pending: int  # post_card items still in the outbox (a killed process's lease has not run out yet)
+    pages: int = 0  # incidents the pager opened (one per dedup key while open: a person paged)
+    page_triggers: int = 0  # trigger events it accepted (a retry after a crash resends the same key)
+    doubled_pages: int = 0  # escalations with more than one incident
+    pages_pending: int = 0  # page items still in the outbox
+
 
     def line(self) -> str:
         return (
             f"acked {self.acked}, recorded {self.recorded}, lost {len(self.lost)}; escalations {self.escalations}, "
             f"cards {self.cards} (doubled {self.doubled_cards}), customer notes {self.customer_notes} "
             f"(doubled {self.doubled_customer_notes}); inbox pending {self.pending_inbox}, "
-            f"cards still in the outbox {self.cards_pending}"
+            f"cards still in the outbox {self.cards_pending}; pages {self.pages} (doubled {self.doubled_pages}, "
+            f"{self.page_triggers} triggers sent, {self.pages_pending} still in the outbox)"
         )
 
 
-def tally(database_url: str, slack: FakeSlack, burst: Burst, channels: list[str]) -> Tally:
+def tally(
+    database_url: str,
+    slack: FakeSlack,
+    burst: Burst,
+    channels: list[str],
+    pager: PagerDutyStandIn | None = None,
+) -> Tally:
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -291,6 +321,13 @@ def tally(database_url: str, slack: FakeSlack, burst: Burst, channels: list[str]
             cards_due = int(
                 conn.execute(
                     text("SELECT count(*) FROM outbox WHERE kind = 'post_card' AND status = 'pending'")
+                ).scalar_one()
+            )
+            pages_due = int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM outbox WHERE kind IN ('page', 'page_pager') AND status = 'pending'"
+                    )
                 ).scalar_one()
             )
     finally:
@@ -308,7 +345,13 @@ def tally(database_url: str, slack: FakeSlack, burst: Burst, channels: list[str]
         for m in slack.bot_messages(c):  # top level and thread replies
             if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
                 notes[(c, m["thread_ts"])] += 1
+    incidents = pager.incidents() if pager is not None else []
+    per_key = Counter(inc["dedup_key"] for inc in incidents)
     return Tally(
+        pages=len(incidents),
+        page_triggers=sum(inc["trigger_count"] for inc in incidents),
+        doubled_pages=sum(1 for n in per_key.values() if n > 1),
+        pages_pending=pages_due,
         acked=len(acked),
         recorded=len(acked) - len(lost),
         lost=lost,
@@ -332,18 +375,24 @@ def _claim_value(message: dict[str, Any]) -> str | None:
 
 
 def wait_until_settled(
-    database_url: str, slack: FakeSlack, burst: Burst, channels: list[str], timeout: float
+    database_url: str,
+    slack: FakeSlack,
+    burst: Burst,
+    channels: list[str],
+    timeout: float,
+    pager: PagerDutyStandIn | None = None,
 ) -> Tally:
-    """Poll until every acked event is recorded, every escalation has its card and nothing is pending
-    (or `timeout`: then the tally says what is still on its way)."""
+    """Poll until every acked event is recorded, every escalation has its card (and its page, with a
+    pager) and nothing is pending (or `timeout`: then the tally says what is still on its way)."""
     deadline = time.monotonic() + timeout
     while True:
-        t = tally(database_url, slack, burst, channels)
+        t = tally(database_url, slack, burst, channels, pager)
         settled = (
             not t.lost
             and t.pending_inbox == 0
             and t.cards >= t.escalations
             and t.customer_notes >= t.escalations
+            and (pager is None or t.pages >= t.escalations)
         )
         if settled or time.monotonic() > deadline:
             return t

@@ -1,5 +1,5 @@
-"""kill -9 during a burst: every event Baton answered 200 is recorded, and no card or customer message
-is posted twice. `baton serve` runs as a real process against the local Slack; it is killed at random
+"""kill -9 during a burst: every event Baton answered 200 is recorded, and no card, customer message
+or page is sent twice. `baton serve` runs as a real process against the local Slack; it is killed at random
 moments while signed events arrive, restarted, and Slack's retries of the unanswered ones are sent
 as Slack would send them. Runs on SQLite, and on PostgreSQL when DATABASE_URL points at one.
 """
@@ -18,11 +18,13 @@ from bot.sandbox.durability import (
     BatonProcess,
     customer_channels,
     make_burst,
+    pager_env,
     policy_yaml,
     send,
     slack_world,
     wait_until_settled,
 )
+from bot.sandbox.pagerduty import PagerDutyStandIn
 
 CHANNELS = customer_channels(12)
 
@@ -34,11 +36,20 @@ def slack():
     fake.stop()
 
 
-def test_kill_9_during_a_burst_loses_no_acked_event_and_doubles_nothing(tmp_path: Path, slack, database_url):
+@pytest.fixture
+def pager():
+    stand_in = PagerDutyStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+def test_kill_9_during_a_burst_loses_no_acked_event_and_doubles_nothing(
+    tmp_path: Path, slack, pager, database_url
+):
     rng = random.Random(8)
     policy = tmp_path / "policy.yaml"
-    policy.write_text(policy_yaml(CHANNELS))
-    baton = BatonProcess(tmp_path, slack, database_url, policy).start()
+    policy.write_text(policy_yaml(CHANNELS, pages=True))  # each escalation pages on-call 1 s after it opens
+    baton = BatonProcess(tmp_path, slack, database_url, policy, **pager_env(pager)).start()
     driver = SlackDriver(baton.url, SECRET, slack)
     burst = make_burst(driver, slack, CHANNELS, 45)
     kills = 0
@@ -53,7 +64,7 @@ def test_kill_9_during_a_burst_loses_no_acked_event_and_doubles_nothing(tmp_path
             baton.start()
             for _ in range(3):  # Slack retries what was not answered 200, three times
                 send(driver, burst, burst.unacked)
-        result = wait_until_settled(database_url, slack, burst, CHANNELS, timeout=30)
+        result = wait_until_settled(database_url, slack, burst, CHANNELS, timeout=30, pager=pager)
     finally:
         driver.close()
         baton.stop()
@@ -71,3 +82,9 @@ def test_kill_9_during_a_burst_loses_no_acked_event_and_doubles_nothing(tmp_path
     # (a card posted but not yet recorded is in both counts, hence >=)
     assert result.doubled_cards == 0 and result.cards <= result.escalations, result.line()
     assert result.cards + result.cards_pending >= result.escalations, result.line()
+    # Pages: one incident per escalation. A page sent just before a kill but not yet recorded is sent
+    # again with the same dedup key (baton-esc-<id>), which the pager folds into the open incident:
+    # counted as triggers, never as a second page. One whose item the killed process leased is on its way.
+    assert result.doubled_pages == 0 and result.pages <= result.escalations, result.line()
+    assert result.pages + result.pages_pending >= result.escalations, result.line()
+    assert all(inc["dedup_key"].startswith("baton-esc-") for inc in pager.incidents()), result.line()
