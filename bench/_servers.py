@@ -19,13 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def bare_app() -> Any:
-    """A Bolt app with catch-all listeners that do nothing, behind Baton's WSGI routes (same signing)."""
+    """A Bolt app with catch-all listeners that do nothing, served by Bolt's WSGI adapter behind the same
+    route table as Baton (POST /slack/events, GET /healthz): Bolt verifies the signature and acks."""
     from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
-    from sqlalchemy import create_engine
 
     from bot.settings import Settings
-    from bot.web import make_wsgi
+    from bot.web import make_wsgi, respond
 
     settings = Settings()
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
@@ -39,7 +40,12 @@ def bare_app() -> Any:
     def on_mention() -> None:
         return None
 
-    return make_wsgi(app, create_engine("sqlite://"))
+    bolt = SlackRequestHandler(app)  # Bolt's own WSGI adapter: it verifies the signature and acks
+
+    def healthz(environ: Any, start_response: Any) -> Any:
+        return respond(start_response, 200, "{}", {"Content-Type": "application/json"})
+
+    return make_wsgi({("POST", "/slack/events"): bolt, ("GET", "/healthz"): healthz})
 
 
 def waitress_main(which: str) -> None:

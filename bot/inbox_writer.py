@@ -24,6 +24,7 @@ from bot.clock import Clock
 from storage import inbox as store
 from storage.db import session_scope
 from storage.models import InboxItem
+from storage.sqlite_gate import prefer_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class InboxWriter:
             self._cond.notify_all()
 
     def _run(self) -> None:
+        prefer_this_thread()  # requests are waiting for these commits: first at SQLite's write gate
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._pending or self._finished or self._stopped)

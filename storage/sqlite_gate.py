@@ -5,7 +5,7 @@ SQLite's busy handler for 1, 2, 5, 10, ... up to 100 ms between tries, so under 
 waking up to find the lock taken again by someone who arrived later: measured at 50 events/s over
 two gunicorn workers, 37% of the workers' time went to `BEGIN IMMEDIATE`, and card latency p50 was
 over a second (docs/benchmarks.md). The gate takes its turn before `BEGIN IMMEDIATE` instead: a
-thread lock inside the process, then an exclusive `flock` on a file beside the database between
+turn among the process's threads (the inbox writer's first: requests wait for its commits), then an exclusive `flock` on a file beside the database between
 processes. Both wake the next waiter as soon as the lock is released. SQLite's own locking is
 unchanged underneath (anything that does not use the gate — another program, a migration — still
 just waits in the busy handler), so the gate decides only the order, never the correctness.
@@ -21,6 +21,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -28,11 +29,22 @@ log = logging.getLogger(__name__)
 WAIT_SECONDS = 30.0  # as busy_timeout: then SQLite's own wait decides (and fails the same way it did)
 
 
+_thread = threading.local()
+
+
+def prefer_this_thread() -> None:
+    """This thread's writes go first at the gate (the inbox writer: requests wait for its commits)."""
+    _thread.preferred = True
+
+
 class WriteGate:
-    """One per database file and process: a thread lock, then a `flock` shared with other processes."""
+    """One per database file and process: a turn among the process's threads (preferred threads
+    first), then a `flock` shared with other processes."""
 
     def __init__(self, lock_path: str) -> None:
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._held = False
+        self._preferred_waiting = 0
         self._path = lock_path
         self._fd: int | None = None
         self._pid = 0
@@ -48,8 +60,21 @@ class WriteGate:
 
     def acquire(self) -> bool:
         """Take the turn to write; False when it did not come within WAIT_SECONDS (SQLite waits then)."""
-        if not self._lock.acquire(timeout=WAIT_SECONDS):
-            return False
+        preferred = bool(getattr(_thread, "preferred", False))
+        deadline = time.monotonic() + WAIT_SECONDS
+        with self._cond:
+            if preferred:
+                self._preferred_waiting += 1
+            try:
+                while self._held or (not preferred and self._preferred_waiting):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._cond.wait(left)
+                self._held = True
+            finally:
+                if preferred:
+                    self._preferred_waiting -= 1
         fd = self._file()
         if fd is not None:
             try:
@@ -65,7 +90,9 @@ class WriteGate:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             except OSError as exc:
                 log.debug("sqlite gate: unlock failed (%s)", exc)
-        self._lock.release()
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
 
 
 _gates: dict[str, WriteGate] = {}
