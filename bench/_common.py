@@ -35,12 +35,22 @@ def machine() -> dict[str, Any]:
         "cpu": cpu,
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
+        "load": load_average(),
     }
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages now (on a shared machine, what the figures competed with)."""
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def machine_line(info: dict[str, Any] | None = None) -> str:
     m = info or machine()
-    return f"{m['date']} · {m['cores']} cores ({m['cpu']}) · Python {m['python']} · {m['os']}"
+    load = f" · load average {m['load']}" if m.get("load") else ""
+    return f"{m['date']} · {m['cores']} cores ({m['cpu']}) · Python {m['python']} · {m['os']}{load}"
 
 
 def percentile(values: Sequence[float], p: float) -> float:

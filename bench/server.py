@@ -40,7 +40,16 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import ROOT, ScratchDatabase, machine, machine_line, percentile, summary_ms, table  # noqa: E402
+from _common import (  # noqa: E402
+    ROOT,
+    ScratchDatabase,
+    load_average,
+    machine,
+    machine_line,
+    percentile,
+    summary_ms,
+    table,
+)
 from latency import ESCALATING, ROUTINE, run_sender  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -455,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"# {name} done", file=sys.stderr, flush=True)
     finally:
         stage.close()
+    results["load_at_end"] = load_average()
     print(json.dumps(results, indent=2, default=str) if args.json else render(results))
     return 0
 
@@ -462,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
 def render(res: dict[str, Any]) -> str:
     t = res["targets"]
     out = [f"HTTP server benchmarks · {res['database']} · gunicorn with {res['workers']} workers x 16 threads; waitress 16 threads",
-           machine_line(res["machine"]), ""]  # fmt: skip
+           machine_line(res["machine"]) + f" (at the end: {res.get('load_at_end', '?')})", ""]  # fmt: skip
     if any("steady" in r for r in t.values()):
         out += [f"Steady {res['rate']:g} events/s for {res['seconds']:g} s (ack = HTTP answer - due time)", table(
             ["target", "sent", "errors %", "p50 ms", "p99 ms", "max ms"],
