@@ -116,7 +116,7 @@ class InboxWriter:
     def _write(self, batch: list[_Entry], finished: list[int]) -> None:
         try:
             with session_scope(self.db) as session:
-                ids = [store.record_new(session, entry.item) for entry in batch]
+                ids = store.record_many(session, [entry.item for entry in batch])  # one statement
                 store.finish_many(session, finished, self.clock.now())
         except SQLAlchemyError as exc:
             for entry in batch:

@@ -48,26 +48,38 @@ def record(session: Session, item: InboxItem) -> int | None:
     return item.id
 
 
-def record_new(session: Session, item: InboxItem) -> int | None:
-    """`record` in one statement (INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id): the id, or
-    None when the key is already recorded. The request path's insert: one round trip, no savepoint."""
-    values = {
-        "key": item.key,
-        "lane": item.lane,
-        "kind": item.kind,
-        "content_type": item.content_type,
-        "body": item.body,
-        "status": item.status,
-        "attempts": item.attempts,
-        "available_at": item.available_at,
-        "received_at": item.received_at,
-    }
+def record_many(session: Session, items: list[InboxItem]) -> list[int | None]:
+    """Insert items once per key in one statement (INSERT ... ON CONFLICT (key) DO NOTHING RETURNING:
+    one round trip, no savepoint; the request path's insert): each item's id, or None when
+    its key was already recorded (or appears earlier in `items`: a retry arriving beside the first)."""
+    first: dict[str, InboxItem] = {}
+    for item in items:
+        first.setdefault(item.key, item)
+    if not first:
+        return []
     table = InboxItem.__table__  # type: ignore[attr-defined]
+    rows = [
+        {
+            "key": item.key,
+            "lane": item.lane,
+            "kind": item.kind,
+            "content_type": item.content_type,
+            "body": item.body,
+            "status": item.status,
+            "attempts": item.attempts,
+            "available_at": item.available_at,
+            "received_at": item.received_at,
+        }
+        for item in first.values()
+    ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    stmt = insert.values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
-    row = session.execute(stmt).first()
-    return int(row[0]) if row is not None else None
+    stmt = insert.values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id, table.c.key)
+    ids = {str(key): int(item_id) for item_id, key in session.execute(stmt)}
+    out: list[int | None] = []
+    for item in items:
+        out.append(ids.get(item.key) if first.get(item.key) is item else None)
+    return out
 
 
 def finish_many(session: Session, item_ids: list[int], now: datetime) -> None:

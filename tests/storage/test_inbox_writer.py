@@ -12,7 +12,7 @@ import pytest
 from bot.clock import VirtualClock
 from bot.inbox_writer import InboxWriter, NotStored
 from storage import inbox as store
-from storage.db import make_engine, migrate, read_scope
+from storage.db import make_engine, migrate, read_scope, session_scope
 from storage.models import InboxItem
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -70,3 +70,15 @@ def test_a_stopped_writer_stores_nothing_and_says_so(db):
     writer.stop()
     with pytest.raises(NotStored):
         writer.record(_item("event:late"))
+
+
+def test_a_batch_with_a_key_twice_and_a_known_key_stores_each_once(db):
+    with session_scope(db) as s:
+        [known] = store.record_many(s, [_item("event:known")])
+    with session_scope(db) as s:
+        ids = store.record_many(s, [_item("event:x"), _item("event:known"), _item("event:x"), _item("event:y")])
+    assert known is not None and ids[1] is None and ids[2] is None
+    assert ids[0] is not None and ids[3] is not None and ids[0] != ids[3]
+    with read_scope(db) as s:
+        assert sorted(store.keys(s)) == ["event:known", "event:x", "event:y"]
+        assert store.by_key(s, "event:x").id == ids[0]
