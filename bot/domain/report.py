@@ -9,8 +9,10 @@ Definitions (docs/reports.md says the same to managers):
 - time to escalation: from the conversation's first customer message (or the first after the
   previous resolution) to the escalation opening;
 - pickup: opening to claim, in wall-clock seconds and in the team's business hours;
-- SLA attainment: claimed within the team's pickup target for the urgency / escalations whose target
-  has had time to pass (claimed, or open longer than the target);
+- SLA attainment: claimed within the team's pickup target for the urgency and segment / escalations
+  whose target has had time to pass (claimed, or open longer than the target);
+- SLA breaches (as recorded when they happened): escalations with a pickup breach / escalations, and
+  with a next-reply breach / claimed escalations;
 - handle time: claim to resolve;
 - abandoned: never claimed, and either resolved without a claim or still unclaimed 24 h after opening.
 """
