@@ -173,7 +173,7 @@ class _Lane:
                 self._woken = False  # this lease sees every item stored so far; a wake from now on leases again
             try:
                 items = self.inbox.lease(self.lane, free)
-            except SQLAlchemyError as exc:
+            except Exception as exc:  # the lane must outlive any failure, or its reserved slots stay taken
                 log.warning("inbox %s: cannot lease (%s)", self.lane, _short(exc))
                 items = []
             for item in items:

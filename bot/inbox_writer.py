@@ -118,7 +118,9 @@ class InboxWriter:
             with session_scope(self.db) as session:
                 ids = store.record_many(session, [entry.item for entry in batch])  # one statement
                 store.finish_many(session, finished, self.clock.now())
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # any failure fails this batch (spooled by the callers); the thread lives on
+            if not isinstance(exc, SQLAlchemyError):
+                log.error("inbox writer: unexpected %s: %s", type(exc).__name__, exc)
             for entry in batch:
                 entry.error = exc
                 entry.done.set()

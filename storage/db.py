@@ -72,10 +72,18 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
                 conn.exec_driver_sql("BEGIN")
                 return
             dbapi_conn = conn.connection.dbapi_connection
-            if isinstance(dbapi_conn, sqlite_gate.GatedConnection):
-                dbapi_conn.begin_write()
-            else:
+            gated = isinstance(dbapi_conn, sqlite_gate.GatedConnection)
+            if gated:
+                dbapi_conn.take_turn()
+            try:
+                # Through SQLAlchemy, so a failed BEGIN ("database is locked" after busy_timeout, an
+                # I/O error) is an OperationalError like any other, not a bare sqlite3 error that the
+                # inbox writer's and the lanes' handlers would not catch.
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if gated:
+                    dbapi_conn.give_back()
+                raise
 
         return engine
     # connect_timeout: an unreachable database fails a connection in 2 s, so a request that finds it

@@ -76,12 +76,31 @@ class WriteGate:
                 if preferred:
                     self._preferred_waiting -= 1
         fd = self._file()
-        if fd is not None:
+        if fd is not None and not self._flock(fd, deadline):
+            with self._cond:  # another process kept the file past the deadline: SQLite's wait decides
+                self._held = False
+                self._cond.notify_all()
+            return False
+        return True
+
+    @staticmethod
+    def _flock(fd: int, deadline: float) -> bool:
+        """The file lock between processes, waiting at most until `deadline` (a stopped or stuck
+        process must not hold this process's turn for ever): non-blocking tries, 1 to 5 ms apart."""
+        pause = 0.001
+        while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    log.warning("sqlite gate: another process held the write turn for %.0f s", WAIT_SECONDS)
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.005)
             except OSError as exc:
                 log.debug("sqlite gate: flock failed (%s)", exc)
-        return True
+                return True
 
     def release(self) -> None:
         fd = self._fd if self._pid == os.getpid() else None
@@ -115,17 +134,13 @@ class GatedConnection(sqlite3.Connection):
     baton_gate: WriteGate | None = None
     baton_holds = False
 
-    def begin_write(self) -> None:
-        """Take the gate (if this connection has one), then the write lock (`BEGIN IMMEDIATE`)."""
+    def take_turn(self) -> None:
+        """Take the gate (if this connection has one) before its `BEGIN IMMEDIATE`; `give_back` if
+        that BEGIN fails (commit, rollback and close give it back otherwise)."""
         if self.baton_gate is not None and not self.baton_holds:
             self.baton_holds = self.baton_gate.acquire()
-        try:
-            self.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._give_back()
-            raise
 
-    def _give_back(self) -> None:
+    def give_back(self) -> None:
         if self.baton_holds and self.baton_gate is not None:
             self.baton_holds = False
             self.baton_gate.release()
@@ -134,19 +149,19 @@ class GatedConnection(sqlite3.Connection):
         try:
             super().commit()
         finally:
-            self._give_back()
+            self.give_back()
 
     def rollback(self) -> None:
         try:
             super().rollback()
         finally:
-            self._give_back()
+            self.give_back()
 
     def close(self) -> None:
         try:
             super().close()
         finally:
-            self._give_back()
+            self.give_back()
 
 
 def connect_args(database: str | None) -> dict[str, Any]:

@@ -4,10 +4,13 @@ go out with the next transaction. Runs on SQLite, and on PostgreSQL when DATABAS
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from bot.clock import VirtualClock
 from bot.inbox_writer import InboxWriter, NotStored
@@ -82,3 +85,30 @@ def test_a_batch_with_a_key_twice_and_a_known_key_stores_each_once(db):
     with read_scope(db) as s:
         assert sorted(store.keys(s)) == ["event:known", "event:x", "event:y"]
         assert store.by_key(s, "event:x").id == ids[0]
+
+
+def test_a_begin_that_fails_fails_its_batch_and_the_writer_lives_on(tmp_path):
+    """Another writer that does not use Baton's gate (the sqlite3 shell, a backup, a migration) holds
+    the write lock past busy_timeout: BEGIN IMMEDIATE fails. That batch is refused (its requests are
+    spooled by the caller), as an SQLAlchemy error, and the next batch is stored once the lock is free."""
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    migrate(url)
+    engine = make_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _short_busy_timeout(dbapi_conn, _record):
+        dbapi_conn.execute("PRAGMA busy_timeout=200")
+
+    writer = InboxWriter(db=engine, clock=VirtualClock(NOW)).start()
+    assert writer.record(_item("event:before"), wait=30) is not None
+    other = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(NotStored):
+        writer.record(_item("event:locked-out"), wait=30)
+    with pytest.raises(OperationalError), session_scope(engine) as s:  # not a bare sqlite3 error
+        s.execute(text("UPDATE inbox SET attempts = attempts"))
+    other.execute("COMMIT")
+    other.close()
+    assert writer.record(_item("event:after"), wait=30) is not None
+    writer.stop()
+    engine.dispose()
