@@ -25,7 +25,7 @@ HELP = (
     "• `/escalations oncall`: who is on call now, per team\n"
     "• `/escalations report [7d|30d|90d|this month|last month] [by team|segment|trigger|category|language] [public]`:"
     " escalation rate, accuracy, pickup, SLA, handle time and CSAT with a chart, sent to you as a DM"
-    " (`public`: to this channel)\n"
+    " (`public`: to this channel); `/escalations report help`: how each figure is counted\n"
     "• `/escalations review [last month|this month|30d]`: the false-positive review, a sample of escalations"
     " with Needed / Not needed buttons, posted to the managers' channel\n"
     "• `/escalations gaps [7d|30d|90d|this month|last month]`: the topics that escalated most because the AI"
@@ -91,7 +91,10 @@ def _oncall_text(deps: Deps) -> str:
 
 
 def _report(deps: Deps, inv: Invocation) -> dict[str, Any]:
-    """Answers at once; the report itself (queries, chart, upload) follows after the answer."""
+    """Answers at once; the report itself (queries, chart, upload) follows after the answer.
+    `report help`: the definitions the report's footer points at."""
+    if report_flow.asks_for_definitions(inv.args):
+        return cards.ephemeral(report_flow.DEFINITIONS)
     try:
         job = report_flow.report_job(deps, args=inv.args, user=inv.user, channel=inv.channel)
     except ValueError as exc:

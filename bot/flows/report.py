@@ -176,8 +176,34 @@ def with_csat(figures: Figures, surveys: CsatSummary) -> Figures:
 
 USAGE = (
     "Usage: `/escalations report [7d|30d|90d|this month|last month] "
-    "[by team|segment|trigger|category|language] [public]`"
+    "[by team|segment|trigger|category|language] [public]` · definitions: `/escalations report help`"
 )
+HELP_WORDS = frozenset({"help", "definitions"})
+# What the report's footer points at (`/escalations report help`): docs/reports.md's definitions, short.
+DEFINITIONS = (
+    "*How the report counts* (full text: docs/reports.md, Definitions)\n"
+    "• *Escalation rate*: escalations opened in the period / conversations Baton watched in it"
+    " (with at least one message in the period)\n"
+    "• *Accuracy*: needed / (needed + not needed), from the resolver's \u201cWas a human needed?\u201d;"
+    " \u201cpartly\u201d counts as needed\n"
+    "• *Time to escalation*: the customer's first message (or first after the previous resolution) to the"
+    " opening; p50/p90\n"
+    "• *Pickup*: opening to claim, p50/p90, wall clock and in the team's business hours\n"
+    "• *SLA attainment*: claimed within the team's pickup target (the segment's own where set) / escalations"
+    " whose target has come (claimed, or unclaimed and older than the target)\n"
+    "• *SLA breaches*: escalations that breached the pickup target at least once / escalations; a next-reply"
+    " target / claimed escalations (as recorded when they happened)\n"
+    "• *Handle time*: claim to resolve, p50/p90\n"
+    "• *CSAT*: average score (1\u20135) of the surveys answered, and surveys answered / sent\n"
+    "• *Abandoned*: never claimed, and resolved without a claim or unclaimed 24 h after opening\n"
+    "• *Precision per trigger*: the accuracy of the escalations that trigger opened\n"
+    "Changes compare with the period of the same length just before (for a calendar month: the month before)."
+)
+
+
+def asks_for_definitions(args: str) -> bool:
+    """`/escalations report help`: the definitions instead of a report."""
+    return " ".join(args.lower().split()) in HELP_WORDS
 
 
 @dataclass(frozen=True)

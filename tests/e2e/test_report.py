@@ -114,3 +114,24 @@ def test_durations_are_stored_when_they_happen_and_a_release_clears_the_pickup(w
     world.settle()
     [second] = [e for e in escalations(world) if e.id == second.id]
     assert second.claimed_by == "U0BOB" and second.pickup_s == 600.0  # from the opening to the claim that stuck
+
+
+def test_report_footer_points_at_a_command_that_answers_with_the_definitions(world):
+    _escalate_claim_resolve(world, needed="yes")
+    world.driver.slash(AGENT, "C0SUPPORT", "/escalations", "report 7d")
+    world.settle()
+    [report] = [m for m in _dm_messages(world, AGENT) if m.get("blocks")]
+    footer = report["blocks"][-1]["elements"][0]["text"]
+    assert "`/escalations report help`" in footer
+    before = len(_dm_messages(world, AGENT))
+
+    resp = world.driver.slash(AGENT, "C0SUPPORT", "/escalations", "report  HELP ")
+    assert resp.status_code == 200
+    world.settle()
+    answers = [e["text"] for e in world.slack.ephemerals if "How the report counts" in e.get("text", "")]
+    assert len(answers) == 1
+    text = answers[0]
+    assert "is not a period" not in text
+    for figure in ("Escalation rate", "Accuracy", "Time to escalation", "Pickup", "SLA attainment", "CSAT", "Abandoned"):
+        assert f"*{figure}*" in text
+    assert len(_dm_messages(world, AGENT)) == before  # no report built for `help`
