@@ -181,6 +181,7 @@ REPORT_COLUMNS = (
     "high_value",
     "pickup_breaches",
     "next_reply_breaches",
+    "conversation_id",  # the escalation rate counts escalated conversations (migration 0024)
 )
 
 

@@ -2,7 +2,8 @@
 `/escalations report` and `baton report`, computed from plain rows.
 
 Definitions (docs/reports.md says the same to managers):
-- escalation rate: escalations opened in the period / conversations Baton watched in the period (a
+- escalation rate: escalated conversations (distinct conversations with an escalation opened in the
+  period: one that escalates twice counts once) / conversations Baton watched in the period (a
   conversation with at least one message in the period);
 - accuracy: needed / (needed + not needed), from the resolver's "Was a human needed?" answers
   ("partly" counts as needed: a human had something to add);
@@ -239,6 +240,12 @@ class EscalationRow:
     handle_s: float | None = None
     pickup_breaches: int = 0  # how often each SLA target was breached (counted when it happened)
     next_reply_breaches: int = 0
+    conversation: int | None = None  # its conversation: the escalation rate counts conversations once
+
+
+def escalated_conversations(rows: Iterable[EscalationRow]) -> int:
+    """Distinct conversations among `rows` (a row without a conversation counts on its own)."""
+    return len({r.conversation if r.conversation is not None else ("escalation", r.id) for r in rows})
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +368,7 @@ def compute(
     return Figures(
         escalations=len(rows),
         watched=watched,
-        rate=Ratio(len(rows), watched),
+        rate=Ratio(escalated_conversations(rows), watched),
         accuracy=Ratio(needed, answered),
         feedback=Ratio(answered, resolved),
         time_to_escalation=quantiles(tte),
@@ -413,8 +420,9 @@ def breakdown(
     period: Period,
     targets: Targets,
 ) -> list[Group]:
-    """Figures per group, largest first. A group has no escalation rate: teams, triggers and
-    categories exist only for escalated conversations, so its watched count is not known."""
+    """Figures per group, largest first. A group's escalation rate has its numerator (the group's
+    escalated conversations) and no denominator: a conversation has no team, segment, trigger,
+    category or language until it escalates, so the group's watched conversations are not known."""
     groups: dict[str, list[EscalationRow]] = {}
     for r in rows:
         groups.setdefault(key_of(r, by), []).append(r)
@@ -459,6 +467,7 @@ __all__ = [
     "breakdown",
     "business_seconds",
     "compute",
+    "escalated_conversations",
     "parse_period",
     "parse_report_args",
     "percentile",

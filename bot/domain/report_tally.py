@@ -90,16 +90,18 @@ def figures_of(
     tally: Tally,
     *,
     watched: int,
+    escalated: int,
     q: Mapping[str, Quantiles],
     per_day: tuple[tuple[str, int, float | None], ...] = (),
 ) -> Figures:
-    """`Figures` from a group's tally and its four quantiles (keys: METRICS)."""
+    """`Figures` from a group's tally, its escalated conversations (distinct: counted by the database,
+    they do not add up over fine groups) and its four quantiles (keys: METRICS)."""
     empty = Quantiles(None, None, 0)
     t = tally
     return Figures(
         escalations=t.escalations,
         watched=watched,
-        rate=Ratio(t.escalations, watched),
+        rate=Ratio(escalated, watched),
         accuracy=Ratio(t.needed, t.answered),
         feedback=Ratio(t.answered, t.resolved),
         time_to_escalation=q.get("tte", empty),

@@ -113,6 +113,7 @@ def rows_of(raw: list[tuple]) -> list[EscalationRow]:
             csat=r[16],
             pickup_breaches=r[17] or 0,
             next_reply_breaches=r[18] or 0,
+            conversation=r[19],
         )
         for r in raw
     ]
@@ -182,8 +183,8 @@ HELP_WORDS = frozenset({"help", "definitions"})
 # What the report's footer points at (`/escalations report help`): docs/reports.md's definitions, short.
 DEFINITIONS = (
     "*How the report counts* (full text: docs/reports.md, Definitions)\n"
-    "• *Escalation rate*: escalations opened in the period / conversations Baton watched in it"
-    " (with at least one message in the period)\n"
+    "• *Escalation rate*: escalated conversations (with an escalation opened in the period; twice counts"
+    " once) / conversations Baton watched in it (with at least one message in the period)\n"
     "• *Accuracy*: needed / (needed + not needed), from the resolver's \u201cWas a human needed?\u201d;"
     " \u201cpartly\u201d counts as needed\n"
     "• *Time to escalation*: the customer's first message (or first after the previous resolution) to the"

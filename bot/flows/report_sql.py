@@ -109,6 +109,11 @@ def compute_period(
     ).items():
         fine.setdefault(key, Tally()).add(extra)
     q = _quantiles(session, period=period, by=key_by, detail=detail)
+    escalated: dict[str, dict[str, int]] = {}
+    for level, key, n in report_repo.escalated_conversations(
+        session, period.start, period.end, by=key_by, detail=detail
+    ):
+        escalated.setdefault(level, {})[key] = n
     empty: dict[str, Quantiles] = {}
     total = roll_up(fine, lambda k: "").get("", Tally())
     per_day: tuple[tuple[str, int, float | None], ...] = ()
@@ -124,15 +129,24 @@ def compute_period(
             )
             for day in ((first + timedelta(days=i)).isoformat() for i in range(ndays))
         )
-    figures = figures_of(total, watched=watched, q=q.get("all", {}).get("", empty), per_day=per_day)
+    figures = figures_of(
+        total,
+        watched=watched,
+        escalated=escalated.get("all", {}).get("", 0),
+        q=q.get("all", {}).get("", empty),
+        per_day=per_day,
+    )
     csat = csat_summary([(seg, hv, t.csat_asked, t.csat_n, t.csat_sum) for (seg, hv), t in segments.items()])
     if not detail:
         return Computed(figures, (), (), csat)
 
     def groups(level: str, pick: int) -> tuple[Group, ...]:
         tallied = roll_up(fine, lambda k: shown_key(k[pick]))
-        qs = q.get(level, {})
-        out = [Group(key, figures_of(t, watched=0, q=qs.get(key, empty))) for key, t in tallied.items()]
+        qs, counted = q.get(level, {}), escalated.get(level, {})
+        out = [
+            Group(key, figures_of(t, watched=0, escalated=counted.get(key, 0), q=qs.get(key, empty)))
+            for key, t in tallied.items()
+        ]
         return tuple(sorted(out, key=lambda g: (-g.figures.escalations, g.key)))
 
     key_level = "trigger" if key_by == Breakdown.TRIGGER.value else "key"

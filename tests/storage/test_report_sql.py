@@ -71,12 +71,15 @@ def _load(db, seed: int, n: int, *, with_durations: bool) -> None:
             if resolved > NOW:
                 resolved = None
         team = rng.choice(TEAMS)
+        # A resolved escalation sometimes comes back in a conversation that escalated before (one active
+        # escalation per conversation): the rate counts that conversation once.
+        conversation = rng.randint(1, i) if resolved and i and rng.random() < 0.3 else i + 1
         convs.append(
             dict(id=i + 1, source="slack", channel="C1", thread_ts=f"{i}.0", account_id=f"a{i % 7}",
                  created_at=first or opened, last_message_at=resolved or opened)
         )
         row = dict(
-            id=i + 1, conversation_id=i + 1, account_id=f"a{i % 7}", tier=rng.choice(("enterprise", "self-serve")),
+            id=i + 1, conversation_id=conversation, account_id=f"a{i % 7}", tier=rng.choice(("enterprise", "self-serve")),
             status="resolved" if resolved else ("claimed" if claimed else "open"), urgency=rng.choice(URGENCIES),
             category=rng.choice(("billing", "general")), team=team, triggers=[], chain=[], opened_at=opened,
             claimed_at=claimed, claimed_by="U1" if claimed else "", resolved_at=resolved,
@@ -114,6 +117,9 @@ def test_sql_figures_equal_the_python_reference(db, seed, by):
     assert reference.figures.escalations > 50 and reference.previous.escalations > 50
     assert sql.to_dict() == reference.to_dict()
     f = sql.figures
+    # escalated conversations, not escalations: some conversations escalated more than once
+    assert 0 < f.rate.num < f.escalations and f.rate.den == f.watched
+    assert sum(g.figures.rate.num for g in sql.triggers) > f.rate.num  # a conversation in two triggers' groups
     assert f.pickup.n and f.pickup_business.n and f.handle.n and f.time_to_escalation.n
     assert 0 < f.sla.num < f.sla.den and 0 < f.abandoned.num < f.abandoned.den
     assert f.csat_avg is not None and 0 < f.csat_responses.num < f.csat_responses.den  # surveys answered / sent
