@@ -110,10 +110,10 @@ def compute_period(
         fine.setdefault(key, Tally()).add(extra)
     q = _quantiles(session, period=period, by=key_by, detail=detail)
     escalated: dict[str, dict[str, int]] = {}
-    for level, key, n in report_repo.escalated_conversations(
+    for level, shown, n in report_repo.escalated_conversations(
         session, period.start, period.end, by=key_by, detail=detail
     ):
-        escalated.setdefault(level, {})[key] = n
+        escalated.setdefault(level, {})[shown] = n
     empty: dict[str, Quantiles] = {}
     total = roll_up(fine, lambda k: "").get("", Tally())
     per_day: tuple[tuple[str, int, float | None], ...] = ()
