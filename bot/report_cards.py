@@ -18,7 +18,11 @@ def _pct(r: Ratio) -> str:
     return "–" if r.value is None else f"{r.value * 100:.1f}%"
 
 
-def _change(now: float | None, before: float | None, *, points: bool, lower_is_better: bool) -> str:
+def _change(
+    now: float | None, before: float | None, *, points: bool, lower_is_better: bool, score: bool = False
+) -> str:
+    """The change against the period before: percentage points (`points`), a score on the 1–5 scale
+    (`score`), else a duration; marked when it went the wrong way."""
     if now is None or before is None:
         return ""
     delta = now - before
@@ -27,6 +31,8 @@ def _change(now: float | None, before: float | None, *, points: bool, lower_is_b
     arrow = ":small_red_triangle:" if delta > 0 else ":small_red_triangle_down:"
     good = (delta < 0) == lower_is_better
     mark = "" if good else " :warning:"
+    if score:
+        return f" ({arrow} {delta:+.2f} vs before{mark})"
     text = f"{delta * 100:+.1f} pts" if points else fmt_duration(abs(delta))
     if not points:
         text = ("+" if delta > 0 else "−") + text
@@ -58,15 +64,18 @@ def headline_lines(f: Figures, prev: Figures | None = None) -> list[str]:
         + ch(f.accuracy, p.accuracy if p else None, False),
         f"*Time to escalation* {_q(f.time_to_escalation, p.time_to_escalation if p else None)}",
         f"*Pickup* {_q(f.pickup, p.pickup if p else None)}",
-        f"*Pickup in business hours* {_q(f.pickup_business)}",
+        f"*Pickup in business hours* {_q(f.pickup_business, p.pickup_business if p else None)}",
         f"*SLA attainment* {_pct(f.sla)} ({f.sla.num} of {f.sla.den} within the pickup target)"
         + ch(f.sla, p.sla if p else None, False),
         f"*SLA breaches* pickup {f.breached_pickup.num} ({_pct(f.breached_pickup)} of {f.breached_pickup.den}"
-        f" escalations) · next reply {f.breached_next_reply.num} ({_pct(f.breached_next_reply)} of"
-        f" {f.breached_next_reply.den} claimed)"
-        + ch(f.breached_pickup, p.breached_pickup if p else None, True),
+        f" escalations){ch(f.breached_pickup, p.breached_pickup if p else None, True)}"
+        f" · next reply {f.breached_next_reply.num} ({_pct(f.breached_next_reply)} of"
+        f" {f.breached_next_reply.den} claimed){ch(f.breached_next_reply, p.breached_next_reply if p else None, True)}",
         f"*Handle time* {_q(f.handle, p.handle if p else None)}",
-        f"*CSAT* {csat} (response rate {_pct(f.csat_responses)}: {f.csat_responses.num} of {f.csat_responses.den} surveys answered)",
+        f"*CSAT* {csat}"
+        + (_change(f.csat_avg, p.csat_avg, points=False, lower_is_better=False, score=True) if p else "")
+        + f" (response rate {_pct(f.csat_responses)}: {f.csat_responses.num} of {f.csat_responses.den} surveys"
+        " answered)",
         f"*Abandoned* {_pct(f.abandoned)} ({f.abandoned.num} of {f.abandoned.den} never picked up)"
         + ch(f.abandoned, p.abandoned if p else None, True),
     ]

@@ -174,3 +174,40 @@ def test_the_business_clock_agrees_with_walking_the_calendar():
         a = lo + timedelta(seconds=rng.uniform(0, (hi - lo).total_seconds()))
         b = a + timedelta(seconds=rng.expovariate(1 / 50_000))
         assert clock.seconds(a.timestamp(), b.timestamp()) == pytest.approx(business_seconds(h, a, b), abs=1e-3)
+
+
+def test_every_headline_figure_shows_its_change_against_the_period_before():
+    """CSAT, business-hours pickup and the next-reply breach share too, not only the other figures."""
+    from dataclasses import replace
+
+    from bot.domain.report import Quantiles, Ratio
+    from bot.report_cards import headline_lines
+
+    period = Period(NOW - timedelta(days=7), NOW, "last 7 days")
+    base = compute([], watched=0, period=period, targets=_targets())
+    now = replace(
+        base,
+        csat_avg=4.5,
+        csat_responses=Ratio(4, 8),
+        pickup_business=Quantiles(60.0, 600.0, 10),
+        breached_pickup=Ratio(1, 10),
+        breached_next_reply=Ratio(3, 10),
+    )
+    before = replace(
+        base,
+        csat_avg=4.0,
+        csat_responses=Ratio(2, 8),
+        pickup_business=Quantiles(60.0, 300.0, 10),
+        breached_pickup=Ratio(1, 10),
+        breached_next_reply=Ratio(1, 10),
+    )
+    lines = {line.split("*")[1]: line for line in headline_lines(now, before)}
+    assert ":small_red_triangle: +0.50 vs before)" in lines["CSAT"] and ":warning:" not in lines["CSAT"]
+    assert ":small_red_triangle: +5m vs before :warning:" in lines["Pickup in business hours"]
+    pickup_part, reply_part = lines["SLA breaches"].split(" · next reply ")
+    assert "(no change)" in pickup_part
+    assert ":small_red_triangle: +20.0 pts vs before :warning:" in reply_part
+    worse = headline_lines(replace(now, csat_avg=3.0), before)
+    assert any(":small_red_triangle_down: -1.00 vs before :warning:" in line for line in worse)
+    no_previous = {line.split("*")[1]: line for line in headline_lines(now, replace(before, csat_avg=None))}
+    assert "vs before" not in no_previous["CSAT"]
