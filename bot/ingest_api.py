@@ -127,7 +127,11 @@ class RateLimit:
 # ---------------------------------------------------------------- validation
 
 
-def _string(item: Mapping[str, Any], key: str, where: str, *, required: bool, max_len: int) -> str:
+def _string(
+    item: Mapping[str, Any], key: str, where: str, *, required: bool, max_len: int, nonempty: bool = False
+) -> str:
+    """A string field; an optional one may be absent or null (the document says nullable), and is
+    then "". `nonempty`: given, it must not be "" (the document's minLength or pattern)."""
     value = item.get(key)
     if value is None:
         if required:
@@ -135,7 +139,7 @@ def _string(item: Mapping[str, Any], key: str, where: str, *, required: bool, ma
         return ""
     if not isinstance(value, str):
         raise ApiError(422, "invalid", f"{where}{key} must be a string")
-    if required and not value:
+    if (required or nonempty) and not value:
         raise ApiError(422, "invalid", f"{where}{key} must not be empty")
     if len(value) > max_len:
         raise ApiError(422, "invalid", f"{where}{key} is longer than {max_len} characters")
@@ -143,7 +147,7 @@ def _string(item: Mapping[str, Any], key: str, where: str, *, required: bool, ma
 
 
 def _ident(item: Mapping[str, Any], key: str, where: str, *, required: bool, max_len: int) -> str:
-    value = _string(item, key, where, required=required, max_len=max_len)
+    value = _string(item, key, where, required=required, max_len=max_len, nonempty=True)
     if value and not _ID.match(value):
         raise ApiError(422, "invalid", f"{where}{key} may hold printable ASCII only, without spaces")
     return value
@@ -191,10 +195,12 @@ def message_from(item: Any, where: str = "") -> ExternalMessage:
     ):
         raise ApiError(422, "invalid", f"{where}confidence must be a number from 0 to 1")
     summary = _string(item, "summary", where, required=False, max_len=LIMITS["summary"])
-    language = _string(item, "language", where, required=False, max_len=2)
+    language = _string(item, "language", where, required=False, max_len=2, nonempty=True)
     if language and not _LANGUAGE.match(language):
         raise ApiError(422, "invalid", f"{where}language must be an ISO 639-1 code like 'en'")
-    url = _string(item, "conversation_url", where, required=False, max_len=LIMITS["conversation_url"])
+    url = _string(
+        item, "conversation_url", where, required=False, max_len=LIMITS["conversation_url"], nonempty=True
+    )
     if url and not url.startswith(("https://", "http://")):
         raise ApiError(422, "invalid", f"{where}conversation_url must be an http(s) URL")
     if not message_id:  # the same message sent twice is recorded once

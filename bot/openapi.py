@@ -25,7 +25,7 @@ _ID = "^[\\x21-\\x7e]+$"
 
 def _message_schema() -> dict[str, Any]:
     ident = {"type": "string", "minLength": 1, "pattern": _ID}
-    return {
+    message: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["conversation_id", "account_id", "role", "text", "timestamp"],
@@ -72,6 +72,11 @@ def _message_schema() -> dict[str, Any]:
             },
         },
     }
+    # Optional fields may be sent as null (many clients serialise a missing value so): the same as absent.
+    for name, schema in message["properties"].items():
+        if name not in message["required"]:
+            schema["nullable"] = True
+    return message
 
 
 def _error() -> dict[str, Any]:
